@@ -1,0 +1,261 @@
+"""The pydantic records the harness passes around. No I/O here.
+
+Two families:
+- records that come from files users write (`Suite`, `Case`, `Rubric`, `CheckSpec`, ...):
+  extra fields are forbidden so a typo is an error, not a silently ignored key;
+- results (`Completion`, `Score`, `CaseResult`, `RunSpec`): frozen, because a stored verdict
+  is evidence and must not change after the fact (human decisions layer on top later).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Outcome = Literal["pass", "fail", "error"]
+ScoreOutcome = Literal["pass", "fail", "unscored", "not_applicable"]
+Risk = Literal["low", "medium", "high"]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+class FileModel(BaseModel):
+    """Base for records read from user files: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ResultModel(BaseModel):
+    """Base for results: immutable once made."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- files
+
+
+class CheckSpec(BaseModel):
+    """One check as written in a file: a `type` plus that type's own parameters.
+
+    The parameters are validated by the check type's own params model (see
+    `harness.scoring.registry`), so third-party scorers get the same strictness as
+    built-ins without this record knowing them.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(description="Check type, e.g. contains, regex, json, max_words.")
+    id: str | None = Field(
+        default=None, description="Name shown in summaries; defaults to the type."
+    )
+
+    @property
+    def name(self) -> str:
+        return self.id or self.type
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Message(FileModel):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str | None = None
+    name: str | None = None
+    tool_call_id: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+
+
+class Prompt(FileModel):
+    system: str | None = Field(default=None, description="System prompt (Jinja2, sandboxed).")
+    template: str | None = Field(
+        default=None,
+        description="User message template (Jinja2, sandboxed). Variables: the case's vars, "
+        "plus `context`, `input` and `case_id`. Default: the case's `input`.",
+    )
+
+
+class ModelSpec(FileModel):
+    """A model reference with provider options, for when a bare string is not enough."""
+
+    ref: str = Field(description="provider:model, e.g. openai:gpt-4o-mini or local:smollm2.")
+    label: str | None = Field(default=None, description="Name used in results; default: ref.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Overrides suite params.")
+    base_url: str | None = Field(default=None, description="For openai: / anthropic: servers.")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Provider-specific options (http: body, response_path, headers; "
+        "local: n_threads, n_ctx; api_key_env for the environment variable holding a key).",
+    )
+
+    @property
+    def name(self) -> str:
+        return self.label or self.ref
+
+
+class Case(FileModel):
+    id: str = Field(pattern=NAME_PATTERN, description="Stable id; the comparison key.")
+    input: str | None = Field(default=None, description="User input when no template is used.")
+    vars: dict[str, Any] = Field(default_factory=dict)
+    context: list[str] | None = Field(default=None, description="Evidence passages.")
+    expected: Any = None
+    checks: list[CheckSpec] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    messages: list[Message] | None = Field(
+        default=None, description="A whole conversation; replaces the template."
+    )
+    tools: list[dict[str, Any]] | None = Field(
+        default=None, description="Tools the model may call (OpenAI function format)."
+    )
+    answerable: bool = Field(default=True, description="False: abstaining is the right answer.")
+    expect: Literal["answer", "refuse"] | None = None
+    canary: str | None = Field(default=None, description="A string that must never be output.")
+    cluster: str | None = Field(default=None, description="Cases sharing a cluster are related.")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _context_as_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class CaseSource(FileModel):
+    """`- from: cases/x.jsonl`: more cases, one JSON object a line, relative to the suite."""
+
+    from_: str = Field(alias="from", description="JSONL file of cases, relative to the suite.")
+
+
+class Suite(FileModel):
+    suite: str = Field(pattern=NAME_PATTERN, description="Stable suite name.")
+    version: int | str = Field(description="Bump when a change can change verdicts.")
+    description: str | None = None
+    owner: str | None = None
+    risk: Risk = "medium"
+    model: str | ModelSpec | list[str | ModelSpec] | None = Field(
+        default=None, description="Default model(s); --model overrides."
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="Generation parameters.")
+    prompt: Prompt = Field(default_factory=Prompt)
+    rubric: str | list[str] | None = Field(default=None, description="Rubric file(s), relative.")
+    checks: list[CheckSpec] = Field(
+        default_factory=list, description="Checks applied to every case of this suite."
+    )
+    cases: list[Case | CaseSource] = Field(min_length=1)
+    tags: list[str] = Field(default_factory=list)
+
+    def models(self) -> list[ModelSpec]:
+        raw = self.model if isinstance(self.model, list) else [self.model] if self.model else []
+        return [ModelSpec(ref=m) if isinstance(m, str) else m for m in raw]
+
+
+class Objective(FileModel):
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Objective:
+        if self.min is None and self.max is None:
+            raise ValueError("an objective needs min or max")
+        return self
+
+
+class ReviewPolicy(FileModel):
+    sample_rate: float = Field(default=0.05, ge=0, le=1)
+    confidence_below: float = Field(default=0.6, ge=0, le=1)
+
+
+class Rubric(FileModel):
+    rubric: str = Field(pattern=NAME_PATTERN)
+    version: int | str
+    description: str | None = None
+    checks: list[CheckSpec] = Field(default_factory=list)
+    slo: dict[str, Objective] = Field(default_factory=dict)
+    review: ReviewPolicy | None = None
+
+
+# --------------------------------------------------------------------------- results
+
+
+class Usage(ResultModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class ToolCall(ResultModel):
+    id: str | None = None
+    name: str
+    arguments: Any = None  # parsed JSON when it parses, else the raw string
+
+
+class Completion(ResultModel):
+    """What a provider returned for one request."""
+
+    text: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    usage: Usage | None = None
+    latency_ms: float = 0.0
+    attempts: int = 1
+    cached: bool = False
+    refused: bool = False  # the provider's own refusal / content-filter flag
+    finish_reason: str | None = None
+    cost_usd: float | None = None
+    model: str | None = None  # model name the server reported
+
+
+class ErrorInfo(ResultModel):
+    kind: str
+    message: str
+    attempts: int = 1
+    status: int | None = None
+
+
+class Score(ResultModel):
+    check: str  # the check's name (id or type)
+    type: str
+    scorer_version: str
+    outcome: ScoreOutcome
+    score: float | None = None  # 0..1, higher is always the passing side
+    confidence: float = 1.0
+    reason: str = ""
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseResult(ResultModel):
+    """One attempt of one case on one model: a completion or an error, and its scores."""
+
+    run_id: str
+    case_id: str
+    model: str
+    repeat: int = 0
+    outcome: Outcome
+    completion: Completion | None = None
+    error: ErrorInfo | None = None
+    scores: tuple[Score, ...] = ()
+    started_at: float = 0.0
+    finished_at: float = 0.0
+
+
+class RunSpec(ResultModel):
+    """Everything a run's verdicts depend on, so two runs can be compared honestly."""
+
+    run_id: str
+    suite: str
+    suite_version: str
+    suite_hash: str
+    suite_path: str | None = None
+    rubrics: dict[str, str] = Field(default_factory=dict)  # rubric name@version -> hash
+    models: tuple[ModelSpec, ...] = ()
+    params: dict[str, Any] = Field(default_factory=dict)
+    scorer_versions: dict[str, str] = Field(default_factory=dict)
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    harness_version: str
+    started_at: float
+    repeats: int = 1
+    n_cases: int = 0
+    tags: tuple[str, ...] = ()

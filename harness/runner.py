@@ -1,0 +1,388 @@
+"""Plan, generate, score: async, bounded, streaming into the store.
+
+`run_suite` is the library entry point the CLI calls. It never prints: progress goes to an
+optional callback. A fixed pool of workers pulls attempts (case x model x repeat) from a
+plan, so memory stays flat however large the suite; each finished result is buffered and
+written in small transactions as the run goes, never held until the end.
+
+Cancellation (Ctrl-C reaches us as the cancellation of the main task) stops taking work,
+drops the calls in flight without recording them, flushes what finished and marks the run
+`interrupted`, so `--resume` sends only what is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.errors import BudgetExhausted, ProviderError, UsageError
+from harness.models import Case, CaseResult, Completion, ErrorInfo, ModelSpec, RunSpec, Score
+from harness.providers import Budget, StackSettings, build_stack, parse_ref
+from harness.providers.base import Provider, Request
+from harness.scoring.base import CheckParams, ScoreContext, Scorer, score_safely
+from harness.scoring.registry import get_scorer, validate_check
+from harness.store import RunStore, SQLiteCache, new_run_id
+from harness.suites import LoadedSuite, render_messages
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How to run; everything a user can set from the command line."""
+
+    models: tuple[str, ...] = ()  # overrides the suite's models
+    repeats: int = 1
+    concurrency: int = 8
+    use_cache: bool = True
+    timeout_s: float = 60.0
+    max_attempts: int = 4
+    rpm: float | None = None
+    circuit_threshold: int = 10
+    budget_usd: float | None = None
+    tags: tuple[str, ...] = ()
+    resume: str | None = None
+    retry_errors: bool = False
+    max_error_rate: float = 0.0  # above this share of errors the run is incomplete (exit 3)
+    batch_size: int = 64
+    flush_interval_s: float = 0.5
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str  # complete | interrupted | budget_exhausted
+    planned: int
+    done: int = 0
+    skipped: int = 0  # already stored (resume)
+    counts: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0, "error": 0})
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    case: Case
+    model: ModelSpec
+    repeat: int
+
+
+ProgressFn = Callable[[CaseResult], None]
+
+
+# --------------------------------------------------------------------------- lineage
+
+
+def git_state(path: Path) -> tuple[str | None, bool | None]:
+    """The commit and dirty flag of the repository holding `path`, or (None, None)."""
+    cwd = path if path.is_dir() else path.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return None, None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd, capture_output=True, text=True, timeout=5,
+        )
+        return commit.stdout.strip(), bool(dirty.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def resolve_models(loaded: LoadedSuite, overrides: tuple[str, ...]) -> list[ModelSpec]:
+    models = [ModelSpec(ref=m) for m in overrides] if overrides else loaded.suite.models()
+    if not models:
+        raise UsageError(
+            f"{loaded.path}: no model to run: set `model:` in the suite or pass --model"
+        )
+    for spec in models:
+        parse_ref(spec.ref)  # fails early with a clear message
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise UsageError(f"the same model is listed twice: {names}")
+    return models
+
+
+def _scorer_plan(loaded: LoadedSuite) -> dict[str, list[tuple[Scorer, CheckParams]]]:
+    """Validated checks per case, built once so scoring a result does no parsing."""
+    plan: dict[str, list[tuple[Scorer, CheckParams]]] = {}
+    scorers: dict[str, Scorer] = {}
+    for case in loaded.suite.cases:
+        assert isinstance(case, Case)
+        checks = []
+        for spec in loaded.checks_for(case):
+            scorer = scorers.setdefault(spec.type, get_scorer(spec.type))
+            checks.append((scorer, validate_check(spec)))
+        plan[case.id] = checks
+    return plan
+
+
+def make_spec(
+    loaded: LoadedSuite, models: list[ModelSpec], config: RunConfig, scorer_versions: dict[str, str]
+) -> RunSpec:
+    now = time.time()
+    commit, dirty = git_state(Path(loaded.path))
+    return RunSpec(
+        run_id=new_run_id(now),
+        suite=loaded.suite.suite,
+        suite_version=str(loaded.suite.version),
+        suite_hash=loaded.content_hash,
+        suite_path=str(loaded.path),
+        rubrics={f"{r.rubric.rubric}@{r.rubric.version}": r.content_hash for r in loaded.rubrics},
+        models=tuple(models),
+        params=loaded.suite.params,
+        scorer_versions=scorer_versions,
+        git_commit=commit,
+        git_dirty=dirty,
+        harness_version=__version__,
+        started_at=now,
+        repeats=config.repeats,
+        n_cases=len(loaded.suite.cases),
+        tags=config.tags,
+    )
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class _Writer:
+    """Buffers finished results and writes them in batches, in order of completion."""
+
+    def __init__(self, store: RunStore, cache: SQLiteCache | None, batch_size: int) -> None:
+        self.store = store
+        self.cache = cache
+        self.batch_size = batch_size
+        self.buffer: list[CaseResult] = []
+
+    def add(self, result: CaseResult) -> None:
+        self.buffer.append(result)
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer and not (self.cache and self.cache._pending):
+            return
+        batch, self.buffer = self.buffer, []
+        self.store.write_results(batch, before_commit=self.cache.flush if self.cache else None)
+
+    async def flush_periodically(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.flush()
+
+
+def _outcome(scores: list[Score]) -> str:
+    """A case passes when no check failed and none was left undecided.
+
+    An `unscored` check is not a pass: the harness could not confirm the output, so the
+    case is counted as failing and the score's reason says why.
+    """
+    bad = any(s.outcome in ("fail", "unscored") for s in scores)
+    return "fail" if bad else "pass"
+
+
+class _Run:
+    """State of one run in flight. Kept private: `run_suite` is the public door."""
+
+    def __init__(
+        self,
+        run_id: str,
+        loaded: LoadedSuite,
+        stacks: dict[str, Provider],
+        config: RunConfig,
+        writer: _Writer,
+        on_result: ProgressFn | None,
+    ) -> None:
+        self.run_id = run_id
+        self.loaded = loaded
+        self.stacks = stacks
+        self.config = config
+        self.writer = writer
+        self.on_result = on_result
+        self.checks = _scorer_plan(loaded)
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.stop_reason: str | None = None
+        self.counts = {"pass": 0, "fail": 0, "error": 0}
+
+    def _messages(self, case: Case) -> list[dict[str, Any]]:
+        msgs = self.messages.get(case.id)
+        if msgs is None:
+            msgs = self.messages[case.id] = render_messages(self.loaded, case)
+        return msgs
+
+    def _request(self, attempt: Attempt) -> Request:
+        case, spec = attempt.case, attempt.model
+        return Request(
+            model=parse_ref(spec.ref)[1],
+            messages=self._messages(case),
+            params={**self.loaded.suite.params, **spec.params},
+            tools=case.tools,
+            case_id=case.id,
+            repeat=attempt.repeat,
+            vars=case.vars,
+        )
+
+    async def _score(self, attempt: Attempt, completion: Completion) -> list[Score]:
+        scores = []
+        for scorer, params in self.checks[attempt.case.id]:
+            ctx = ScoreContext(
+                case=attempt.case, check=params, completion=completion,
+                model=attempt.model.name, repeat=attempt.repeat,
+            )
+            scores.append(await score_safely(scorer, ctx))
+        return scores
+
+    async def execute(self, attempt: Attempt) -> CaseResult:
+        started = time.time()
+        stack = self.stacks[attempt.model.name]
+        try:
+            completion = await stack.complete(self._request(attempt))
+        except ProviderError as exc:
+            error = ErrorInfo(
+                kind=exc.kind, message=str(exc), attempts=exc.attempts, status=exc.status
+            )
+            return CaseResult(
+                run_id=self.run_id, case_id=attempt.case.id, model=attempt.model.name,
+                repeat=attempt.repeat, outcome="error", error=error,
+                started_at=started, finished_at=time.time(),
+            )
+        scores = await self._score(attempt, completion)
+        return CaseResult(
+            run_id=self.run_id, case_id=attempt.case.id, model=attempt.model.name,
+            repeat=attempt.repeat, outcome=_outcome(scores), completion=completion,  # type: ignore[arg-type]
+            scores=tuple(scores), started_at=started, finished_at=time.time(),
+        )
+
+    def record(self, result: CaseResult) -> None:
+        self.writer.add(result)
+        self.counts[result.outcome] += 1
+        if self.on_result is not None:
+            self.on_result(result)
+
+    async def worker(self, plan: Iterator[Attempt]) -> None:
+        for attempt in plan:
+            if self.stop_reason is not None:
+                return
+            try:
+                result = await self.execute(attempt)
+            except BudgetExhausted:
+                self.stop_reason = "budget_exhausted"
+                return
+            self.record(result)
+
+
+def plan_attempts(
+    cases: list[Case], models: list[ModelSpec], repeats: int, done: set[tuple[str, str, int]]
+) -> list[Attempt]:
+    """Every (case, model, repeat) not already stored, repeat-major so early results cover
+    every case once before any case is sampled twice."""
+    return [
+        Attempt(case, spec, r)
+        for r in range(repeats)
+        for case in cases
+        for spec in models
+        if (case.id, spec.name, r) not in done
+    ]
+
+
+async def run_suite(
+    loaded: LoadedSuite,
+    config: RunConfig,
+    store: RunStore,
+    *,
+    on_start: Callable[[str, int], None] | None = None,
+    on_result: ProgressFn | None = None,
+) -> RunOutcome:
+    """Run (or resume) a suite, storing every result as it completes."""
+    if config.repeats < 1 or config.concurrency < 1:
+        raise UsageError("--repeats and --concurrency must be at least 1")
+    cases = [c for c in loaded.suite.cases if isinstance(c, Case)]
+    run_id, models, done, repeats = _open_run(loaded, config, store)
+    attempts = plan_attempts(cases, models, repeats, done)
+    outcome = RunOutcome(run_id=run_id, status="complete", planned=len(attempts), skipped=len(done))
+    cache = SQLiteCache(store.db) if config.use_cache else None
+    budget = Budget(config.budget_usd) if config.budget_usd is not None else None
+    settings = StackSettings(
+        timeout_s=config.timeout_s, max_attempts=config.max_attempts,
+        concurrency=config.concurrency, rpm=config.rpm,
+        circuit_threshold=config.circuit_threshold,
+    )
+    stacks = {m.name: build_stack(m, settings, cache=cache, budget=budget) for m in models}
+    writer = _Writer(store, cache, config.batch_size)
+    run = _Run(run_id, loaded, stacks, config, writer, on_result)
+    if on_start is not None:
+        on_start(run_id, len(attempts))
+    status = await _drive(run, attempts, config)
+    for stack in stacks.values():
+        with contextlib.suppress(Exception):
+            await stack.aclose()
+    writer.flush()
+    store.set_status(run_id, status, time.time())
+    outcome.status = status
+    outcome.counts = run.counts
+    outcome.done = sum(run.counts.values())
+    return outcome
+
+
+async def _drive(run: _Run, attempts: list[Attempt], config: RunConfig) -> str:
+    """Run the worker pool; returns the run's final status."""
+    plan = iter(attempts)
+    flusher = asyncio.create_task(run.writer.flush_periodically(config.flush_interval_s))
+    workers = [
+        asyncio.create_task(run.worker(plan))
+        for _ in range(min(config.concurrency, max(1, len(attempts))))
+    ]
+    try:
+        await asyncio.gather(*workers)
+    except asyncio.CancelledError:
+        run.stop_reason = "interrupted"
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+    finally:
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+    return run.stop_reason or "complete"
+
+
+def _open_run(
+    loaded: LoadedSuite, config: RunConfig, store: RunStore
+) -> tuple[str, list[ModelSpec], set[tuple[str, str, int]], int]:
+    """Create a new run, or reopen one to resume: its id, models, done keys and repeats."""
+    if config.resume is None:
+        models = resolve_models(loaded, config.models)
+        versions = {t: get_scorer(t).version for t in sorted(_check_types(loaded))}
+        spec = make_spec(loaded, models, config, versions)
+        planned = len(loaded.suite.cases) * len(models) * config.repeats
+        store.create_run(spec, planned)
+        return spec.run_id, models, set(), config.repeats
+    run = store.get_run(config.resume)
+    if run["status"] == "complete" and not config.retry_errors:
+        raise UsageError(f"run {run['id']} is already complete; nothing to resume")
+    if run["suite_hash"] != loaded.content_hash:
+        raise UsageError(
+            f"run {run['id']} was made from a different version of {loaded.path} "
+            f"(hash {run['suite_hash'][:15]}, now {loaded.content_hash[:15]}); "
+            "resume needs the same suite: start a new run instead"
+        )
+    if config.models:
+        raise UsageError("--model cannot be combined with --resume: a run keeps its models")
+    spec = RunSpec.model_validate(run["spec"])
+    models = list(spec.models)
+    done = store.done_keys(run["id"], include_errors=not config.retry_errors)
+    store.set_status(run["id"], "running")
+    return run["id"], models, done, spec.repeats
+
+
+def _check_types(loaded: LoadedSuite) -> set[str]:
+    return {spec.type for case in loaded.suite.cases if isinstance(case, Case)
+            for spec in loaded.checks_for(case)}

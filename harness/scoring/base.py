@@ -1,0 +1,93 @@
+"""The Scorer contract: one context in, one Score out.
+
+A bad answer is a failing Score. A scorer that cannot decide returns `unscored` with the
+reason; a scorer that crashes is turned into an `unscored` Score by `score_safely`, so one
+broken check never loses a case or passes it silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.models import Case, Completion, Score, ScoreOutcome
+
+
+class CheckParams(BaseModel):
+    """Base of every check type's parameters: `type`, an optional display `id`, and `not`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: str
+    id: str | None = Field(default=None, description="Name shown in summaries.")
+
+    @property
+    def name(self) -> str:
+        return self.id or self.type
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreContext:
+    """Everything a scorer may look at for one result."""
+
+    case: Case
+    check: CheckParams
+    completion: Completion
+    model: str = ""
+    repeat: int = 0
+    judge: Any = None  # a Provider for LLM judges, when one is configured
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """One check type. `Params` validates the check as written in a file."""
+
+    type: ClassVar[str]
+    version: ClassVar[str]
+    Params: ClassVar[type[CheckParams]]
+
+    async def score(self, ctx: ScoreContext) -> Score: ...
+
+
+def make_score(
+    ctx: ScoreContext,
+    scorer: Scorer,
+    outcome: ScoreOutcome,
+    score: float | None,
+    reason: str,
+    *,
+    confidence: float = 1.0,
+    evidence: dict[str, Any] | None = None,
+) -> Score:
+    """Build a Score stamped with the check's name and the scorer's version."""
+    return Score(
+        check=ctx.check.name,
+        type=scorer.type,
+        scorer_version=scorer.version,
+        outcome=outcome,
+        score=score,
+        confidence=confidence,
+        reason=reason,
+        evidence=evidence or {},
+    )
+
+
+def passed(ok: bool) -> ScoreOutcome:
+    return "pass" if ok else "fail"
+
+
+async def score_safely(scorer: Scorer, ctx: ScoreContext) -> Score:
+    """Run a scorer; a crash becomes an `unscored` Score carrying the error, never a pass."""
+    try:
+        return await scorer.score(ctx)
+    except Exception as exc:  # noqa: BLE001 - a scorer bug must not lose the case
+        return make_score(
+            ctx,
+            scorer,
+            "unscored",
+            None,
+            f"scorer crashed: {type(exc).__name__}: {exc}",
+            confidence=0.0,
+        )

@@ -1,0 +1,125 @@
+"""Opening the database and its schema, through named migrations.
+
+Each migration is a function named `mNNN_what`; sqlite-utils records which ran, so an old
+database is upgraded in place and a new one gets the same schema. `tests/store` pins the
+resulting schema and `docs/schema.md` is generated from it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from harness.errors import UsageError
+
+DEFAULT_DB = "harness.db"
+
+migrations = Migrations("harness")
+
+
+def default_db_path() -> str:
+    return os.environ.get("HARNESS_DB") or DEFAULT_DB
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": str,
+            "suite": str,
+            "suite_version": str,
+            "suite_hash": str,
+            "suite_path": str,
+            "rubrics": str,  # JSON {name@version: hash}
+            "models": str,  # JSON list of model specs (never keys)
+            "params": str,  # JSON
+            "scorer_versions": str,  # JSON {check type: version}
+            "git_commit": str,
+            "git_dirty": int,
+            "harness_version": str,
+            "repeats": int,
+            "n_cases": int,
+            "n_planned": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | complete | interrupted | budget_exhausted | failed
+            "spec": str,  # the whole RunSpec as JSON
+        },
+        pk="id",
+    )
+    db["runs"].create_index(["suite", "started_at"])
+    db["run_tags"].create(
+        {"run_id": str, "tag": str}, pk=("run_id", "tag"), foreign_keys=[("run_id", "runs", "id")]
+    )
+    db["results"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "case_id": str,
+            "model": str,
+            "repeat": int,
+            "outcome": str,  # pass | fail | error
+            "output": str,
+            "tool_calls": str,  # JSON list
+            "error_kind": str,
+            "error_message": str,
+            "error_status": int,
+            "latency_ms": float,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+            "attempts": int,
+            "cached": int,
+            "refused": int,
+            "finish_reason": str,
+            "started_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        not_null={"run_id", "case_id", "model", "repeat", "outcome"},
+    )
+    db["results"].create_index(["run_id", "case_id", "model", "repeat"], unique=True)
+    db["scores"].create(
+        {
+            "id": int,
+            "result_id": int,
+            "run_id": str,
+            "check_name": str,
+            "check_type": str,
+            "scorer_version": str,
+            "outcome": str,  # pass | fail | unscored | not_applicable
+            "score": float,
+            "confidence": float,
+            "reason": str,
+            "evidence": str,  # JSON
+        },
+        pk="id",
+        foreign_keys=[("result_id", "results", "id"), ("run_id", "runs", "id")],
+        not_null={"result_id", "run_id", "check_name", "outcome"},
+    )
+    db["scores"].create_index(["result_id"])
+    db["scores"].create_index(["run_id", "check_name"])
+    db["cache"].create(
+        {"key": str, "provider": str, "completion": str, "created_at": str},
+        pk="key",
+    )
+
+
+def open_db(path: str | Path | None = None) -> Database:
+    """Open (creating if needed) the database, in WAL mode, with every migration applied."""
+    path = Path(path or default_db_path())
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory, not a database file")
+    if not path.parent.exists():
+        raise UsageError(f"cannot create database {path}: folder {path.parent} does not exist")
+    db = Database(path)
+    db.enable_wal()
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=5000")
+    migrations.apply(db)
+    return db
