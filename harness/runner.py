@@ -42,6 +42,7 @@ class RunConfig:
     use_cache: bool = True
     timeout_s: float = 60.0
     max_attempts: int = 4
+    retry_base_delay: float = 0.5
     rpm: float | None = None
     circuit_threshold: int = 10
     budget_usd: float | None = None
@@ -309,6 +310,7 @@ async def run_suite(
     budget = Budget(config.budget_usd) if config.budget_usd is not None else None
     settings = StackSettings(
         timeout_s=config.timeout_s, max_attempts=config.max_attempts,
+        base_delay=config.retry_base_delay,
         concurrency=config.concurrency, rpm=config.rpm,
         circuit_threshold=config.circuit_threshold,
     )

@@ -7,15 +7,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from harness.testing.fake_openai import FakeOpenAI, ServerThread
+from harness.testing.fake_openai import FakeOpenAI, MakeFakeOpenAI, ServerThread
 from harness.testing.network_guard import block_remote_network
-
-MakeFakeOpenAI = Callable[..., FakeOpenAI]
 
 
 @pytest.fixture(autouse=True)

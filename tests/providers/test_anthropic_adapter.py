@@ -96,14 +96,27 @@ def test_messages_lift_the_system_prompt_and_map_tool_turns() -> None:
 
 
 def test_body_params_and_tools() -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Weather now",
+            "parameters": {"type": "object"},
+        },
+    }
+    params = {
+        "temperature": 0,
+        "stop": "END",
+        "seed": 3,
+        "response_format": {"type": "json"},
+        "tool_choice": "required",
+    }
     request = Request(
         model="claude-test",
         messages=[{"role": "user", "content": "hi"}],
-        params={"temperature": 0, "stop": "END", "seed": 3, "response_format": {"type": "json"},
-                "tool_choice": "required"},
-        tools=[{"type": "function", "function": {
-            "name": "get_weather", "description": "Weather now", "parameters": {"type": "object"}}}],
-    )  # fmt: skip
+        params=params,
+        tools=[tool],
+    )
     body = build_body(request)
     assert body["max_tokens"] == 1024
     assert body["temperature"] == 0 and body["stop_sequences"] == ["END"]

@@ -10,7 +10,7 @@ import pytest
 from harness.errors import ProviderConfigError, ProviderError
 from harness.models import ModelSpec, Usage
 from harness.providers.openai import OpenAIProvider
-from harness.testing.fake_openai import FakeOpenAI
+from harness.testing.fake_openai import FakeOpenAI, MakeFakeOpenAI
 from harness.testing.fake_provider import user_request
 
 WEATHER_TOOL = {
@@ -94,9 +94,9 @@ async def test_cost_from_pricing(fake_openai: FakeOpenAI, openai_key: str) -> No
 
 
 async def test_server_reported_cost_wins_over_pricing(
-    make_fake_openai: object, openai_key: str
+    make_fake_openai: MakeFakeOpenAI, openai_key: str
 ) -> None:
-    server = make_fake_openai(cost_per_token=0.001)  # type: ignore[operator]
+    server = make_fake_openai(cost_per_token=0.001)
     options = {"pricing": {"input_per_mtok": 1.0, "output_per_mtok": 1.0}}
     provider = OpenAIProvider(ModelSpec(ref="openai:m", base_url=server.base_url, options=options))
     completion = await provider.complete(user_request("a b"))  # 2 in, 3 out

@@ -17,7 +17,7 @@ from harness.providers.wrappers import (
     Timeout,
     Wrapper,
 )
-from harness.testing.fake_openai import FakeOpenAI
+from harness.testing.fake_openai import FakeOpenAI, MakeFakeOpenAI
 from harness.testing.fake_provider import ScriptedProvider, user_request
 from harness.testing.faults import FaultPlan
 
@@ -80,8 +80,10 @@ async def test_the_whole_stack_against_the_server(fake_openai: FakeOpenAI, opena
     assert budget.spent_usd == pytest.approx(first.cost_usd)  # the hit cost nothing
 
 
-async def test_the_cache_key_includes_the_server(make_fake_openai: object, openai_key: str) -> None:
-    servers = [make_fake_openai(), make_fake_openai()]  # type: ignore[operator]
+async def test_the_cache_key_includes_the_server(
+    make_fake_openai: MakeFakeOpenAI, openai_key: str
+) -> None:
+    servers = [make_fake_openai(), make_fake_openai()]
     cache = MemoryCache()
     for server in servers:
         spec = ModelSpec(ref="openai:m", base_url=server.base_url)

@@ -13,10 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.testing.fake_openai import FakeOpenAI
+from harness.testing.fake_openai import FakeOpenAI, MakeFakeOpenAI
 from harness.testing.faults import FaultPlan
-
-MakeFake = Any
 
 
 def chat(client: httpx.Client, text: str, **body: Any) -> httpx.Response:
@@ -152,7 +150,7 @@ def test_unknown_route_is_404_and_not_counted(fake_openai: FakeOpenAI) -> None:
     assert fake_openai.count == 0
 
 
-def test_required_api_key(make_fake_openai: MakeFake) -> None:
+def test_required_api_key(make_fake_openai: MakeFakeOpenAI) -> None:
     server = make_fake_openai(api_key="sk-right")
     body = {"messages": [{"role": "user", "content": "x"}]}
     url = f"{server.base_url}/chat/completions"
@@ -174,7 +172,7 @@ def test_hang_lasts_until_the_client_gives_up(fake_openai: FakeOpenAI) -> None:
     assert fake_openai.in_flight == 0
 
 
-def test_latency_is_applied(make_fake_openai: MakeFake) -> None:
+def test_latency_is_applied(make_fake_openai: MakeFakeOpenAI) -> None:
     server = make_fake_openai(latency=0.15)
     started = time.perf_counter()
     httpx.post(f"{server.base_url}/chat/completions", json={"messages": []})
