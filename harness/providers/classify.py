@@ -93,8 +93,9 @@ def error_detail(response: httpx.Response) -> str:
     except ValueError:
         return response.text[:MAX_DETAIL]
     error = data.get("error") if isinstance(data, dict) else None
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        return error["message"]
+    message = error.get("message") if isinstance(error, dict) else None
+    if isinstance(message, str):
+        return message
     if isinstance(error, str):
         return error
     return response.text[:MAX_DETAIL]

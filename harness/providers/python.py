@@ -18,7 +18,7 @@ import importlib
 import inspect
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -48,7 +48,7 @@ def load_function(target: str) -> Callable[..., Any]:
         function = getattr(function, part, None)
     if not callable(function):
         raise ProviderConfigError(f"python:{target}: {module_name} has no function {attr!r}")
-    return function
+    return cast(Callable[..., Any], function)
 
 
 class PythonProvider:
@@ -130,8 +130,10 @@ def _tool_call(raw: Any) -> ToolCall:
         return raw
     if not isinstance(raw, dict):
         raise TypeError(f"a tool call must be a dict, got {_kind(raw)}")
-    arguments = parse_arguments(raw.get("arguments"))
-    return ToolCall(id=raw.get("id"), name=raw.get("name"), arguments=arguments)
+    name = raw.get("name")
+    if not isinstance(name, str):
+        raise TypeError("a tool call needs a 'name' string")
+    return ToolCall(id=raw.get("id"), name=name, arguments=parse_arguments(raw.get("arguments")))
 
 
 def _kind(value: Any) -> str:

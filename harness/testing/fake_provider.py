@@ -55,15 +55,16 @@ class ScriptedProvider:
             self.in_flight -= 1
 
     async def _answer(self, step: Step, request: Request) -> Completion:
-        if callable(step) and not isinstance(step, BaseException):
-            step = step(request)
-            if inspect.isawaitable(step):
-                step = await step
-        if isinstance(step, BaseException):
-            raise step
-        if isinstance(step, Completion):
-            return step
-        return Completion(text=str(step))
+        answer: Answer | Awaitable[Answer] = (
+            step(request) if callable(step) and not isinstance(step, BaseException) else step
+        )
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if isinstance(answer, BaseException):
+            raise answer
+        if isinstance(answer, Completion):
+            return answer
+        return Completion(text=str(answer))
 
     async def aclose(self) -> None:
         self.closed = True

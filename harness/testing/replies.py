@@ -28,8 +28,9 @@ def request_text(body: Any) -> str:
     """The text that markers are read from: `prompt`, else the last user message."""
     if not isinstance(body, dict):
         return ""
-    if isinstance(body.get("prompt"), str):
-        return body["prompt"]
+    prompt = body.get("prompt")
+    if isinstance(prompt, str):
+        return prompt
     for message in reversed(body.get("messages") or []):
         if isinstance(message, dict) and message.get("role") == "user":
             return content_text(message.get("content"))

@@ -12,7 +12,7 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
@@ -249,10 +249,18 @@ def _truncated(answer: dict[str, Any]) -> bytes:
     return raw[: max(1, len(raw) // 2)]
 
 
-_BODY_FAULTS = {
+def _garbage(answer: dict[str, Any]) -> bytes:
+    return b"<html><body>502 upstream went away</body></html>"
+
+
+def _empty(answer: dict[str, Any]) -> bytes:
+    return json.dumps({"id": answer.get("id"), "choices": []}).encode()
+
+
+_BODY_FAULTS: dict[str, Callable[[dict[str, Any]], bytes]] = {
     "truncated": _truncated,
-    "garbage": lambda answer: b"<html><body>502 upstream went away</body></html>",
-    "empty": lambda answer: json.dumps({"id": answer.get("id"), "choices": []}).encode(),
+    "garbage": _garbage,
+    "empty": _empty,
 }
 
 

@@ -64,7 +64,7 @@ async def call(provider: AnthropicProvider, request: Request) -> Any:
         await provider.aclose()
 
 
-CONVERSATION = [
+CONVERSATION: list[dict[str, Any]] = [
     {"role": "system", "content": "Be brief."},
     {"role": "system", "content": "Use tools."},
     {"role": "user", "content": "Weather in Oslo?"},

@@ -7,7 +7,7 @@ import pytest
 from harness.errors import BudgetExhausted, ProviderError
 from harness.models import Completion
 from harness.providers.wrappers import Budget, BudgetGuard, CircuitBreaker
-from harness.testing.fake_provider import ScriptedProvider, user_request
+from harness.testing.fake_provider import ScriptedProvider, Step, user_request
 
 
 def failure(kind: str = "server") -> ProviderError:
@@ -42,7 +42,7 @@ async def test_the_open_circuit_names_the_provider_and_the_cause() -> None:
 
 
 async def test_a_success_resets_the_count() -> None:
-    script = [failure(), failure(), "ok", failure(), failure(), "ok"]
+    script: list[Step] = [failure(), failure(), "ok", failure(), failure(), "ok"]
     breaker = CircuitBreaker(ScriptedProvider(script), threshold=3)
     assert await outcomes(breaker, 6) == ["server", "server", "ok", "server", "server", "ok"]
     assert not breaker.is_open

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from harness.errors import ProviderError
+from harness.providers.base import Provider
 from harness.providers.openai import OpenAIProvider
 from harness.providers.wrappers import Retry, Timeout
 from harness.testing.fake_openai import FakeOpenAI
@@ -29,7 +30,7 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def retry(inner: ScriptedProvider | OpenAIProvider, sleeps: Sleeps, **kwargs: object) -> Retry:
+def retry(inner: Provider, sleeps: Sleeps, **kwargs: object) -> Retry:
     options: dict[str, object] = {"max_attempts": 4, "base_delay": 0.1, "max_delay": 1.0}
     options.update(kwargs)
     return Retry(inner, sleep=sleeps, rng=random.Random(0), **options)  # type: ignore[arg-type]

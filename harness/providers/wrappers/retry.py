@@ -91,7 +91,7 @@ class Retry(Wrapper):
 
         try:
             # a copy per call: tenacity keeps per-run state on the object
-            completion = await self._retrying.copy()(attempt)
+            completion: Completion = await self._retrying.copy()(attempt)
         except ProviderError as exc:
             exc.attempts = attempts
             raise
@@ -100,7 +100,7 @@ class Retry(Wrapper):
     def backoff(self, attempt: int) -> float:
         """Equal jitter: half of the exponential step is fixed, half random, so retries from
         many concurrent requests spread out but none retries almost at once."""
-        step = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        step = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return step / 2 + self._rng.uniform(0, step / 2)
 
     def wait_for(self, state: RetryCallState) -> float:

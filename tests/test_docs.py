@@ -1,0 +1,47 @@
+"""Docs that cannot drift: the README's commands are the ones CI runs and the CLI has."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from harness.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
+    assert block, "the Quick start needs a bash code block"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
+    commands = quick_start_commands()
+    assert len(commands) == 2
+    setup, tests = commands
+    assert "[local]" in setup and "harness run suites/" in setup
+    assert tests.rstrip().endswith("pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert tests in ci.splitlines()
+
+
+def test_quick_start_suite_exists() -> None:
+    setup = quick_start_commands()[0]
+    suite = re.search(r"harness run (\S+)", setup).group(1)  # type: ignore[union-attr]
+    assert (ROOT / suite).is_file()
+
+
+def test_every_command_is_documented() -> None:
+    for name in cli.commands:
+        assert f"`harness {name}" in README, f"README does not document `harness {name}`"
+
+
+def test_every_run_option_is_documented() -> None:
+    run = cli.commands["run"]
+    for param in run.params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--"):
+                assert opt in README, f"README does not mention {opt}"
