@@ -113,12 +113,17 @@ def _scorer_plan(loaded: LoadedSuite) -> dict[str, list[tuple[Scorer, CheckParam
     """Validated checks per case, built once so scoring a result does no parsing."""
     plan: dict[str, list[tuple[Scorer, CheckParams]]] = {}
     scorers: dict[str, Scorer] = {}
+    validated: dict[str, CheckParams] = {}  # suite and rubric checks repeat on every case
     for case in loaded.suite.cases:
         assert isinstance(case, Case)
         checks = []
         for spec in loaded.checks_for(case):
             scorer = scorers.setdefault(spec.type, get_scorer(spec.type))
-            checks.append((scorer, validate_check(spec)))
+            key = spec.model_dump_json()
+            params = validated.get(key)
+            if params is None:
+                params = validated[key] = validate_check(spec)
+            checks.append((scorer, params))
         plan[case.id] = checks
     return plan
 

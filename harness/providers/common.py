@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,82 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Generous on purpose: the Timeout wrapper enforces the per-request limit, so the client's own
 # limit only catches a request that the wrapper somehow did not.
 CLIENT_TIMEOUT = httpx.Timeout(600.0, connect=30.0)
+MAX_CONNECTIONS = 128
+SHARD_CONNECTIONS = 8
+
+
+class ClientPool:
+    """The HTTP/1.1 connections of one provider, as a few small httpx clients.
+
+    Why not one client with a 128-connection pool: httpcore's pool re-scans every waiting
+    request against every connection on each request, so past ~32 concurrent requests one
+    client spends more CPU on bookkeeping than on HTTP (measured on the fake server at 64
+    concurrent: ~110 req/s with one client, ~800 with 8-connection shards). Shards are added
+    only when every existing one is full, so a low-concurrency run uses a single client; all
+    share one TLS context. Total capacity: `max_connections` (default 128).
+    """
+
+    def __init__(
+        self,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_connections: int = MAX_CONNECTIONS,
+        shard_connections: int = SHARD_CONNECTIONS,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._headers = dict(headers or {})
+        self._shard_connections = max(1, shard_connections)
+        self._max_shards = max(1, -(-max_connections // self._shard_connections))
+        self._transport = transport
+        self._clients: list[httpx.AsyncClient] = []
+        self._busy: list[int] = []
+        self._tls: ssl.SSLContext | None = None
+        self._add_shard()  # now, so the first request's latency does not include TLS setup
+
+    def __repr__(self) -> str:  # headers hold keys: never shown
+        return f"ClientPool(shards={len(self._clients)}/{self._max_shards})"
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        shard = self._pick()
+        self._busy[shard] += 1
+        try:
+            return await self._clients[shard].request(method, url, **kwargs)
+        finally:
+            self._busy[shard] -= 1
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def aclose(self) -> None:
+        clients, self._clients, self._busy = self._clients, [], []
+        for client in clients:
+            await client.aclose()
+
+    def _pick(self) -> int:
+        """The least busy shard, or a new one when all are full and there is room."""
+        if self._clients:
+            shard = min(range(len(self._busy)), key=self._busy.__getitem__)
+            full = self._busy[shard] >= self._shard_connections
+            if not full or len(self._clients) >= self._max_shards:
+                return shard
+        return self._add_shard()
+
+    def _add_shard(self) -> int:
+        self._clients.append(self._new_client())
+        self._busy.append(0)
+        return len(self._clients) - 1
+
+    def _new_client(self) -> httpx.AsyncClient:
+        if self._tls is None and self._transport is None:
+            self._tls = httpx.create_ssl_context()
+        size = self._shard_connections
+        return httpx.AsyncClient(
+            headers=self._headers,
+            timeout=CLIENT_TIMEOUT,
+            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            transport=self._transport,
+            verify=self._tls or True,
+        )
 
 
 def make_client(
@@ -29,16 +106,10 @@ def make_client(
     *,
     headers: Mapping[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> httpx.AsyncClient:
-    """One pooled HTTP/1.1 client per provider, sized for a high-concurrency run."""
-    size = max(100, int(options.get("max_connections", 100)))
-    return httpx.AsyncClient(
-        headers=dict(headers or {}),
-        timeout=CLIENT_TIMEOUT,
-        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-        transport=transport,
-        trust_env=transport is None,
-    )
+) -> ClientPool:
+    """The connection pool of one provider; `options.max_connections` sizes it (default 128)."""
+    size = max(1, int(options.get("max_connections", MAX_CONNECTIONS)))
+    return ClientPool(headers=headers, max_connections=size, transport=transport)
 
 
 def env_value(name: str, env: Mapping[str, str] | None = None) -> str | None:

@@ -63,6 +63,7 @@ class FakeOpenAI:
         self.record = record
         self.requests: list[RecordedRequest] = []
         self.count = self.in_flight = self.max_in_flight = self.connections = 0
+        self.first_request_at: float | None = None  # time.time(), comparable across processes
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -98,10 +99,12 @@ class FakeOpenAI:
         """Forget recorded requests and counters (between phases of one test)."""
         self.requests = []
         self.count = self.connections = 0
+        self.first_request_at = None
         self.max_in_flight = self.in_flight
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, float | None]:
         return {
+            "first_request_at": self.first_request_at,
             "requests": self.count,
             "in_flight": self.in_flight,
             "max_in_flight": self.max_in_flight,
@@ -146,6 +149,8 @@ class FakeOpenAI:
         if request.method != "POST" or request.path not in CHAT_PATHS | ECHO_PATHS:
             return await _send(writer, 404, error_body(404, f"no route {request.path}"))
         self.count += 1
+        if self.first_request_at is None:
+            self.first_request_at = time.time()
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
