@@ -6,6 +6,8 @@ point names a Scorer class.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from functools import cache
 from importlib.metadata import entry_points
 
@@ -24,10 +26,21 @@ def register(cls: type[Scorer]) -> type[Scorer]:
     return cls
 
 
+_NOT_SCORERS = {"base", "registry"}
+
+
 @cache
 def _load() -> dict[str, type[Scorer]]:
-    import harness.scoring.checks  # noqa: F401 - registers the built-ins
+    """Import every built-in scorer module (each registers itself), then plugins.
 
+    Built-ins are found by listing the package, so adding a scorer family is adding a
+    module. Modules must keep heavy imports (models, ML libraries) inside functions.
+    """
+    import harness.scoring as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in _NOT_SCORERS and not info.name.startswith("_"):
+            importlib.import_module(f"harness.scoring.{info.name}")
     for ep in entry_points(group="harness.scorers"):
         register(ep.load())
     return _SCORERS

@@ -1,19 +1,11 @@
-"""The `harness` command: parse, call one library function, print, pick the exit code.
-
-This is the only module that prints. Every `HarnessError` becomes one line on stderr and
-its class's exit code; a user's mistake never shows a traceback.
-"""
+"""`harness run`: run or resume suites with a progress view and a summary."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -24,34 +16,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from harness import __version__
-from harness.errors import HarnessError, RunIncomplete, UsageError
+from harness.cli import _db_option, _store, cli, err, out
+from harness.errors import RunIncomplete, UsageError
 from harness.models import CaseResult
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _db_option(f: F) -> F:
-    return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False), default=None,
-        help="SQLite database (default: $HARNESS_DB or ./harness.db).",
-    )(f)
-
-
-def _store(db_path: str | None) -> Any:
-    from harness.store import RunStore, open_db
-
-    return RunStore(open_db(db_path))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="harness")
-def cli() -> None:
-    """Evaluate and guard LLM applications: suites in, evidence and verdicts out."""
-
 
 # --------------------------------------------------------------------------- run
 
@@ -118,10 +85,11 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
 def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: str | None) -> bool:
     resume = f"harness run --resume {outcome.run_id}" + (f" --db {db}" if db else "")
     if outcome.status == "interrupted":
-        err.print(f"[yellow]interrupted[/]: {summary['results']} results kept. Resume with: {resume}")
+        kept = summary["results"]
+        err.print(f"[yellow]interrupted[/]: {kept} results kept. Resume with: {resume}")
         return True
     if outcome.status == "budget_exhausted":
-        err.print(f"[yellow]budget spent[/]: stopped cleanly. Resume with a larger --budget: {resume}")
+        err.print(f"[yellow]budget spent[/]: stopped cleanly. Resume with more --budget: {resume}")
         return True
     answered = summary["results"]
     if answered and summary["error"] / answered > config.max_error_rate:
@@ -181,102 +149,3 @@ def run(
         raise RunIncomplete("")
 
 
-# --------------------------------------------------------------------------- runs, report
-
-
-@cli.command()
-@click.option("--suite", help="Only runs of this suite.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@_db_option
-def runs(suite: str | None, limit: int, fmt: str, db_path: str | None) -> None:
-    """List stored runs, newest first."""
-    import json
-
-    from harness.reporting.console import runs_table
-
-    rows = _store(db_path).list_runs(suite=suite, limit=limit)
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-    elif not rows:
-        err.print("no runs stored yet")
-    else:
-        out.print(runs_table(rows))
-
-
-@cli.command()
-@click.argument("run_ref", metavar="RUN")
-@click.option("--format", "fmt", type=click.Choice(["json"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="File to write; '-' for stdout. Default: reports/RUN.json")
-@_db_option
-def report(run_ref: str, fmt: str, output: str | None, db_path: str | None) -> None:
-    """Write a report of a stored run."""
-    from harness.reporting.json_report import report_json
-
-    store = _store(db_path)
-    run_id = store.resolve_run_id(run_ref)
-    text = report_json(store, run_id)
-    if output == "-":
-        click.echo(text, nl=False)
-        return
-    path = Path(output or f"reports/{run_id}.{fmt}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    err.print(f"wrote {path}")
-
-
-# --------------------------------------------------------------------------- files
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(files: tuple[str, ...]) -> None:
-    """Validate suite and rubric files without running anything."""
-    from harness.suites import check_file
-
-    failed: list[HarnessError] = []
-    for path in files:
-        try:
-            described = check_file(path)
-        except HarnessError as exc:
-            err.print(f"[red]error[/]: {escape(str(exc))}")
-            failed.append(exc)
-            continue
-        out.print(f"[green]ok[/] {escape(str(path))}: {escape(str(described))}")
-    if failed:
-        raise click.exceptions.Exit(2)
-
-
-@cli.command()
-@click.argument("kind", type=click.Choice(["suite", "rubric"]))
-def schema(kind: str) -> None:
-    """Print the JSON Schema of suite or rubric files (for editors and validators)."""
-    from harness.suites.schema import schema_text
-
-    click.echo(schema_text(kind), nl=False)
-
-
-# --------------------------------------------------------------------------- entry
-
-
-def main(argv: list[str] | None = None) -> NoReturn:
-    """Console entry point: maps HarnessError to its exit code with a one-line message."""
-    try:
-        code = cli.main(args=argv, prog_name="harness", standalone_mode=False)
-    except HarnessError as exc:
-        if str(exc):
-            err.print(f"[red]error[/]: {escape(str(exc))}")
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except click.exceptions.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)

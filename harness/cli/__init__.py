@@ -1,0 +1,77 @@
+"""The `harness` command: parse, call one library function, print, pick the exit code.
+
+This package is the only place that prints. Each module holds the commands of one area and
+registers them on `cli`; this file holds the group, the shared options and `main`. Every
+`HarnessError` becomes one line on stderr and its class's exit code; a user's mistake never
+shows a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from harness import __version__
+from harness.errors import HarnessError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _db_option(f: F) -> F:
+    return click.option(
+        "--db", "db_path", type=click.Path(dir_okay=False), default=None,
+        help="SQLite database (default: $HARNESS_DB or ./harness.db).",
+    )(f)
+
+
+def _store(db_path: str | None) -> Any:
+    from harness.store import RunStore, open_db
+
+    return RunStore(open_db(db_path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="harness")
+def cli() -> None:
+    """Evaluate and guard LLM applications: suites in, evidence and verdicts out."""
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def _register_commands() -> None:
+    """Import the command modules; each adds its commands to `cli`."""
+    from harness.cli import files, gate, monitor, reports, review, run, score  # noqa: F401
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Console entry point: maps HarnessError to its exit code with a one-line message."""
+    try:
+        code = cli.main(args=argv, prog_name="harness", standalone_mode=False)
+    except HarnessError as exc:
+        if str(exc):
+            err.print(f"[red]error[/]: {escape(str(exc))}")
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

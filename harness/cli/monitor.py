@@ -1,0 +1,3 @@
+"""`harness monitor`: control charts and drift over run history."""
+
+from __future__ import annotations
