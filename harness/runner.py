@@ -371,6 +371,8 @@ def _open_run(
         spec = make_spec(loaded, models, config, versions)
         planned = len(loaded.suite.cases) * len(models) * config.repeats
         store.create_run(spec, planned)
+        cases = [c for c in loaded.suite.cases if isinstance(c, Case)]
+        store.write_cases(spec.run_id, [(c, render_messages(loaded, c)) for c in cases])
         return spec.run_id, models, set(), config.repeats
     run = store.get_run(config.resume)
     if run["status"] == "complete" and not config.retry_errors:

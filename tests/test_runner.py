@@ -233,6 +233,9 @@ async def test_lineage_is_recorded(tmp_path: Path, store: RunStore, make_fake_op
     assert run["models"][0]["ref"] == "openai:test-model"
     assert run["tags"] == ["main"] and run["harness_version"]
     assert run["finished_at"] is not None
+    cases = store.get_cases(outcome.run_id)
+    assert cases["c000"]["data"]["input"] == "a"
+    assert cases["c000"]["messages"] == [{"role": "user", "content": "a"}]
 
 
 async def test_unknown_provider_is_a_usage_error(tmp_path: Path, store: RunStore) -> None:

@@ -123,3 +123,21 @@ def open_db(path: str | Path | None = None) -> Database:
     db.execute("PRAGMA busy_timeout=5000")
     migrations.apply(db)
     return db
+
+
+@migrations()
+def m002_cases(db: Database) -> None:
+    """A snapshot of each case as it was run: later stages (gate, review, rescore) need the
+    tags, cluster, inputs and context without trusting that the suite file is unchanged."""
+    db["cases"].create(
+        {
+            "run_id": str,
+            "case_id": str,
+            "tags": str,  # JSON list
+            "cluster": str,
+            "data": str,  # JSON of the Case as loaded (vars, context, expected, checks...)
+            "messages": str,  # JSON of the rendered conversation sent to the model
+        },
+        pk=("run_id", "case_id"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )

@@ -103,6 +103,34 @@ class RunStore:
             for tag in spec.tags:
                 self.db["run_tags"].insert({"run_id": spec.run_id, "tag": tag}, ignore=True)
 
+    def write_cases(self, run_id: str, cases: Iterable[tuple[Any, list[dict[str, Any]]]]) -> None:
+        """Snapshot (Case, rendered messages) pairs for a run, in one transaction."""
+        rows = [
+            (
+                run_id, case.id, _dumps(case.tags), case.cluster,
+                case.model_dump_json(exclude_defaults=True, by_alias=True), _dumps(messages),
+            )
+            for case, messages in cases
+        ]
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO cases (run_id, case_id, tags, cluster, data, messages)"
+                " VALUES (?,?,?,?,?,?)",
+                rows,
+            )
+
+    def get_cases(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """case_id -> {tags, cluster, data, messages} as snapshotted when the run started."""
+        out: dict[str, dict[str, Any]] = {}
+        for row in self.db.query("SELECT * FROM cases WHERE run_id = ?", [run_id]):
+            out[row["case_id"]] = {
+                "tags": json.loads(row["tags"] or "[]"),
+                "cluster": row["cluster"],
+                "data": json.loads(row["data"] or "{}"),
+                "messages": json.loads(row["messages"] or "[]"),
+            }
+        return out
+
     def write_results(self, results: Iterable[CaseResult], before_commit: Any = None) -> None:
         """Insert results and their scores in one transaction.
 

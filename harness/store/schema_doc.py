@@ -18,6 +18,7 @@ TABLES: dict[str, str] = {
     "run_tags": "Tags given with `harness run --tag`, e.g. `main` for the baseline branch.",
     "results": "One row per case x model x repeat: the output or the error, and operations.",
     "scores": "One row per check applied to a result. Never rewritten after the fact.",
+    "cases": "A snapshot of each case of a run (tags, cluster, data, rendered messages).",
     "cache": "The response cache. Only completions are stored, never errors.",
     "_sqlite_migrations": "Which named migrations have been applied (sqlite-utils).",
 }
@@ -49,6 +50,8 @@ COLUMNS: dict[str, str] = {
     "scores.score": "0..1, higher is always the passing side; NULL when unscored.",
     "scores.confidence": "0..1: how sure the scorer is (1 for deterministic checks).",
     "scores.evidence": "JSON: what the verdict rests on (spans, matched text, errors).",
+    "cases.data": "JSON of the case as loaded: input, vars, context, expected, checks, ...",
+    "cases.messages": "JSON of the conversation sent to the model (system prompt included).",
     "cache.key": "sha256 of provider, model, messages, parameters, tools and repeat index.",
 }
 

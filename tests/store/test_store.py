@@ -27,6 +27,7 @@ PINNED_COLUMNS = {
     "scores": ["id", "result_id", "run_id", "check_name", "check_type", "scorer_version",
                "outcome", "score", "confidence", "reason", "evidence"],
     "cache": ["key", "provider", "completion", "created_at"],
+    "cases": ["run_id", "case_id", "tags", "cluster", "data", "messages"],
 }
 
 
@@ -65,14 +66,14 @@ def test_schema_is_pinned(tmp_path: Path) -> None:
     assert actual == PINNED_COLUMNS
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert [m.name for m in __import__("harness.store.db").store.db.migrations.applied(db)] == [
-        "m001_initial"
+        "m001_initial", "m002_cases",
     ]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_db(tmp_path / "h.db")
     db = open_db(tmp_path / "h.db")
-    assert db["_sqlite_migrations"].count == 1
+    assert db["_sqlite_migrations"].count == 2
 
 
 def test_schema_doc_is_fresh() -> None:
