@@ -60,7 +60,8 @@ def write_suite(folder: Path, n: int, base_url: str) -> Path:
 def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness.testing.fake_openai", "--latency", str(latency)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
@@ -102,6 +103,7 @@ def main() -> int:
             t0 = time.time()
             cpu0 = resource.getrusage(resource.RUSAGE_SELF)
             import harness.runner  # noqa: F401 - import cost is part of the run
+
             outcome, wall = asyncio.run(run(suite, Path(tmp) / "bench.db", args.concurrency))
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)
             stats = server_stats(url)
@@ -124,8 +126,13 @@ def main() -> int:
         ("peak memory (max RSS)", f"{peak_mb:.0f} MB", peak_mb < 150),
     ]
     if first:
-        rows.append(("first request after process start", f"{first - PROCESS_T0:.2f} s",
-                     first - PROCESS_T0 < 1.0))
+        rows.append(
+            (
+                "first request after process start",
+                f"{first - PROCESS_T0:.2f} s",
+                first - PROCESS_T0 < 1.0,
+            )
+        )
         rows.append(("first request after run start", f"{first - t0:.2f} s", None))
     for name, value, ok in rows:
         mark = "" if ok is None else ("  ok" if ok else "  MISSED")

@@ -88,7 +88,10 @@ def git_state(path: Path) -> tuple[str | None, bool | None]:
             return None, None
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd, capture_output=True, text=True, timeout=5,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
         return commit.stdout.strip(), bool(dirty.stdout.strip())
     except (OSError, subprocess.SubprocessError):
@@ -237,8 +240,11 @@ class _Run:
         scores = []
         for scorer, params in self.checks[attempt.case.id]:
             ctx = ScoreContext(
-                case=attempt.case, check=params, completion=completion,
-                model=attempt.model.name, repeat=attempt.repeat,
+                case=attempt.case,
+                check=params,
+                completion=completion,
+                model=attempt.model.name,
+                repeat=attempt.repeat,
             )
             scores.append(await score_safely(scorer, ctx))
         return scores
@@ -253,15 +259,26 @@ class _Run:
                 kind=exc.kind, message=str(exc), attempts=exc.attempts, status=exc.status
             )
             return CaseResult(
-                run_id=self.run_id, case_id=attempt.case.id, model=attempt.model.name,
-                repeat=attempt.repeat, outcome="error", error=error,
-                started_at=started, finished_at=time.time(),
+                run_id=self.run_id,
+                case_id=attempt.case.id,
+                model=attempt.model.name,
+                repeat=attempt.repeat,
+                outcome="error",
+                error=error,
+                started_at=started,
+                finished_at=time.time(),
             )
         scores = await self._score(attempt, completion)
         return CaseResult(
-            run_id=self.run_id, case_id=attempt.case.id, model=attempt.model.name,
-            repeat=attempt.repeat, outcome=_outcome(scores), completion=completion,  # type: ignore[arg-type]
-            scores=tuple(scores), started_at=started, finished_at=time.time(),
+            run_id=self.run_id,
+            case_id=attempt.case.id,
+            model=attempt.model.name,
+            repeat=attempt.repeat,
+            outcome=_outcome(scores),
+            completion=completion,  # type: ignore[arg-type]
+            scores=tuple(scores),
+            started_at=started,
+            finished_at=time.time(),
         )
 
     def record(self, result: CaseResult) -> None:
@@ -314,9 +331,11 @@ async def run_suite(
     cache = SQLiteCache(store.db) if config.use_cache else None
     budget = Budget(config.budget_usd) if config.budget_usd is not None else None
     settings = StackSettings(
-        timeout_s=config.timeout_s, max_attempts=config.max_attempts,
+        timeout_s=config.timeout_s,
+        max_attempts=config.max_attempts,
         base_delay=config.retry_base_delay,
-        concurrency=config.concurrency, rpm=config.rpm,
+        concurrency=config.concurrency,
+        rpm=config.rpm,
         circuit_threshold=config.circuit_threshold,
     )
     stacks = {m.name: build_stack(m, settings, cache=cache, budget=budget) for m in models}
@@ -386,12 +405,23 @@ def _open_run(
     if config.models:
         raise UsageError("--model cannot be combined with --resume: a run keeps its models")
     spec = RunSpec.model_validate(run["spec"])
-    models = list(spec.models)
+    models = _resume_models(list(spec.models), loaded)
     done = store.done_keys(run["id"], include_errors=not config.retry_errors)
     store.set_status(run["id"], "running")
     return run["id"], models, done, spec.repeats
 
 
+def _resume_models(stored: list[ModelSpec], loaded: LoadedSuite) -> list[ModelSpec]:
+    """The run's models, taken from the suite file where it names them: the store keeps
+    secrets redacted, so options such as literal headers must come from the file again."""
+    in_file = {m.name: m for m in loaded.suite.models()}
+    return [in_file.get(m.name, m) for m in stored]
+
+
 def _check_types(loaded: LoadedSuite) -> set[str]:
-    return {spec.type for case in loaded.suite.cases if isinstance(case, Case)
-            for spec in loaded.checks_for(case)}
+    return {
+        spec.type
+        for case in loaded.suite.cases
+        if isinstance(case, Case)
+        for spec in loaded.checks_for(case)
+    }

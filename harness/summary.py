@@ -51,7 +51,9 @@ def _check_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _operations(results: list[dict[str, Any]]) -> dict[str, Any]:
     answered = [r for r in results if r["outcome"] != "error"]
-    latencies = [r["latency_ms"] for r in answered if not r["cached"] and r["latency_ms"] is not None]
+    latencies = [
+        r["latency_ms"] for r in answered if not r["cached"] and r["latency_ms"] is not None
+    ]
     costs = [r["cost_usd"] for r in answered if r["cost_usd"] is not None]
     prompt = sum(r["prompt_tokens"] or 0 for r in answered)
     completion = sum(r["completion_tokens"] or 0 for r in answered)
@@ -93,7 +95,5 @@ def summarize(results: Iterable[dict[str, Any]], planned: int | None = None) -> 
         **_operations(rows),
     }
     if len(models) > 1:
-        summary["by_model"] = {
-            m: summarize([r for r in rows if r["model"] == m]) for m in models
-        }
+        summary["by_model"] = {m: summarize([r for r in rows if r["model"] == m]) for m in models}
     return summary

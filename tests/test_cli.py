@@ -39,25 +39,30 @@ BROKEN = {
     "bad-yaml": ("suite: x\nversion: 1\ncases: [\n  - {id: a\n", ":4", None),
     "unknown-field": (
         "suite: x\nversion: 1\ntempreature: 0\ncases:\n  - {id: a, input: hi}\n",
-        ":3", "tempreature",
+        ":3",
+        "tempreature",
     ),
     "unknown-check": (
         "suite: x\nversion: 1\ncases:\n  - id: a\n    input: hi\n    checks:\n"
         "      - {type: containz, value: x}\n",
-        ":7", "cases[0].checks[0].type",
+        ":7",
+        "cases[0].checks[0].type",
     ),
     "duplicate-id": (
         "suite: x\nversion: 1\ncases:\n  - {id: a, input: hi}\n  - {id: a, input: ho}\n",
-        ":5", "cases[1].id",
+        ":5",
+        "cases[1].id",
     ),
     "missing-var": (
         "suite: x\nversion: 1\nprompt: {template: 'Q: {{ question }}'}\ncases:\n"
         "  - {id: a, vars: {other: 1}}\n",
-        ":5", "question",
+        ":5",
+        "question",
     ),
     "missing-jsonl": (
         "suite: x\nversion: 1\ncases:\n  - {id: a, input: hi}\n  - from: cases/nope.jsonl\n",
-        ":5", "nope.jsonl",
+        ":5",
+        "nope.jsonl",
     ),
 }
 
@@ -91,7 +96,9 @@ def test_bad_json_on_line_57(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_check_ok_and_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = harness(capsys, "check", *sorted(str(p) for p in (ROOT / "suites").glob("*.yaml")))
+    code, out, _ = harness(
+        capsys, "check", *sorted(str(p) for p in (ROOT / "suites").glob("*.yaml"))
+    )
     assert code == 0 and out.count("ok") == 2
     code, out, _ = harness(capsys, "schema", "suite")
     assert code == 0 and json.loads(out)["properties"]["suite"]
@@ -112,9 +119,7 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 2 and "Traceback" not in err
 
 
-def test_run_runs_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_openai
-) -> None:
+def test_run_runs_report(tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_openai) -> None:
     db = str(tmp_path / "h.db")
     path = suite_file(tmp_path, fake_openai.base_url)
     code, out, err = harness(capsys, "run", str(path), "--db", db, "--tag", "main")
@@ -129,11 +134,22 @@ def test_run_runs_report(
     assert report["run"]["id"] == run_id and report["run"]["tags"] == ["main"]
     assert report["summary"]["pass"] == 3
     case = report["cases"][0]
-    assert set(case) >= {"case_id", "model", "repeat", "outcome", "output", "error",
-                         "latency_ms", "attempts", "scores"}
+    assert set(case) >= {
+        "case_id",
+        "model",
+        "repeat",
+        "outcome",
+        "output",
+        "error",
+        "latency_ms",
+        "attempts",
+        "scores",
+    }
     assert case["scores"][0]["check"] == "contains"
     target = tmp_path / "r.json"
-    assert harness(capsys, "report", run_id, "--format", "json", "-o", str(target), "--db", db)[0] == 0
+    assert (
+        harness(capsys, "report", run_id, "--format", "json", "-o", str(target), "--db", db)[0] == 0
+    )
     assert json.loads(target.read_text())["run"]["id"] == run_id
 
 
@@ -147,14 +163,16 @@ def test_errors_above_the_limit_exit_3(
     path = suite_file(tmp_path, server.base_url, n=4)
     code, _, err = harness(capsys, "run", str(path), "--db", db, "-j", "1", "--no-cache")
     assert code == 3 and "--retry-errors" in err
-    code, _, err = harness(capsys, "run", str(path), "--db", db, "-j", "1", "--no-cache",
-                           "--max-error-rate", "0.5")
+    code, _, err = harness(
+        capsys, "run", str(path), "--db", db, "-j", "1", "--no-cache", "--max-error-rate", "0.5"
+    )
     assert code == 0, err
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "harness", "--version"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and "harness" in proc.stdout
 
 
@@ -183,7 +201,10 @@ def test_ctrl_c_then_resume(tmp_path: Path, make_fake_openai) -> None:
     server.reset()
     resumed = subprocess.run(
         [sys.executable, "-m", "harness", "run", "--resume", run_id, "--db", str(db)],
-        capture_output=True, text=True, timeout=60, env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert server.count == 60 - kept[0]

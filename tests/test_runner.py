@@ -24,8 +24,15 @@ from harness.testing.faults import FaultPlan, FaultRule
 FAST = dict(retry_base_delay=0.01, timeout_s=5.0)
 
 
-def write_suite(tmp_path: Path, base_url: str, inputs: list[str], *, extra: str = "",
-                checks: str = "[{type: contains, value: echo}]", pricing: str = "") -> Path:
+def write_suite(
+    tmp_path: Path,
+    base_url: str,
+    inputs: list[str],
+    *,
+    extra: str = "",
+    checks: str = "[{type: contains, value: echo}]",
+    pricing: str = "",
+) -> Path:
     cases = "\n".join(
         f"  - {{id: c{i:03d}, input: {json.dumps(text)}, checks: {checks}}}"
         for i, text in enumerate(inputs)

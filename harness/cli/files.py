@@ -37,5 +37,3 @@ def schema(kind: str) -> None:
     from harness.suites.schema import schema_text
 
     click.echo(schema_text(kind), nl=False)
-
-

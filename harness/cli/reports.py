@@ -34,8 +34,12 @@ def runs(suite: str | None, limit: int, fmt: str, db_path: str | None) -> None:
 @cli.command()
 @click.argument("run_ref", metavar="RUN")
 @click.option("--format", "fmt", type=click.Choice(["json"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="File to write; '-' for stdout. Default: reports/RUN.json")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write; '-' for stdout. Default: reports/RUN.json",
+)
 @_db_option
 def report(run_ref: str, fmt: str, output: str | None, db_path: str | None) -> None:
     """Write a report of a stored run."""
@@ -51,5 +55,3 @@ def report(run_ref: str, fmt: str, output: str | None, db_path: str | None) -> N
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     err.print(f"wrote {path}")
-
-

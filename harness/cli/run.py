@@ -37,9 +37,15 @@ class _ProgressView:
         if not err.is_terminal:
             return
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[stats]}"), TimeElapsedColumn(), TextColumn("eta"),
-            TimeRemainingColumn(), console=err, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
         )
         self.task = self.progress.add_task("running", total=total, stats="")
         self.progress.start()
@@ -110,21 +116,47 @@ def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: s
 @click.option("--resume", "resume", metavar="RUN", help="Resume an interrupted run.")
 @click.option("--retry-errors", is_flag=True, help="With --resume: also re-send errored cases.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache.")
-@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(0.001),
-              help="Seconds per request.")
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0.001),
+    help="Seconds per request.",
+)
 @click.option("--max-attempts", default=4, show_default=True, type=click.IntRange(1))
 @click.option("--rpm", type=click.FloatRange(0.001), help="Requests per minute per provider.")
-@click.option("--circuit-breaker", default=10, show_default=True, type=click.IntRange(0),
-              help="Stop calling a provider after N consecutive failures (0: never).")
+@click.option(
+    "--circuit-breaker",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stop calling a provider after N consecutive failures (0: never).",
+)
 @click.option("--budget", type=click.FloatRange(0), help="Stop cleanly once this many USD spent.")
-@click.option("--max-error-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of errored results above which the run counts as incomplete (exit 3).")
+@click.option(
+    "--max-error-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of errored results above which the run counts as incomplete (exit 3).",
+)
 @click.option("--tag", "tags", multiple=True, help="Tag the run (e.g. main); repeatable.")
 def run(
-    suites: tuple[str, ...], models: tuple[str, ...], repeats: int, concurrency: int,
-    db_path: str | None, resume: str | None, retry_errors: bool, no_cache: bool, timeout: float,
-    max_attempts: int, rpm: float | None, circuit_breaker: int, budget: float | None,
-    max_error_rate: float, tags: tuple[str, ...],
+    suites: tuple[str, ...],
+    models: tuple[str, ...],
+    repeats: int,
+    concurrency: int,
+    db_path: str | None,
+    resume: str | None,
+    retry_errors: bool,
+    no_cache: bool,
+    timeout: float,
+    max_attempts: int,
+    rpm: float | None,
+    circuit_breaker: int,
+    budget: float | None,
+    max_error_rate: float,
+    tags: tuple[str, ...],
 ) -> None:
     """Run suites: call the models, score every output, store everything, print a summary."""
     from harness.runner import RunConfig
@@ -136,10 +168,19 @@ def run(
     if retry_errors and not resume:
         raise UsageError("--retry-errors only makes sense with --resume")
     config = RunConfig(
-        models=models, repeats=repeats, concurrency=concurrency, use_cache=not no_cache,
-        timeout_s=timeout, max_attempts=max_attempts, rpm=rpm,
-        circuit_threshold=circuit_breaker, budget_usd=budget, tags=tags, resume=resume,
-        retry_errors=retry_errors, max_error_rate=max_error_rate,
+        models=models,
+        repeats=repeats,
+        concurrency=concurrency,
+        use_cache=not no_cache,
+        timeout_s=timeout,
+        max_attempts=max_attempts,
+        rpm=rpm,
+        circuit_threshold=circuit_breaker,
+        budget_usd=budget,
+        tags=tags,
+        resume=resume,
+        retry_errors=retry_errors,
+        max_error_rate=max_error_rate,
     )
     store = _store(db_path)
     incomplete = False
@@ -147,5 +188,3 @@ def run(
         incomplete |= _run_one(store, suite, config, db_path)
     if incomplete:
         raise RunIncomplete("")
-
-

@@ -23,9 +23,12 @@ def _ms(value: float | None) -> str:
 def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
     """Counts, per-check rates with Wilson 95% intervals, latency, tokens, cost, run id."""
     head = Text.assemble(
-        ("pass ", "bold"), (str(summary["pass"]), "green"),
-        ("  fail ", "bold"), (str(summary["fail"]), "red"),
-        ("  error ", "bold"), (str(summary["error"]), "yellow"),
+        ("pass ", "bold"),
+        (str(summary["pass"]), "green"),
+        ("  fail ", "bold"),
+        (str(summary["fail"]), "red"),
+        ("  error ", "bold"),
+        (str(summary["error"]), "yellow"),
         f"  of {summary['results']} results",
         f" ({summary['missing']} not run)" if summary.get("missing") else "",
     )
@@ -39,17 +42,22 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
             table.add_column(col, justify="left" if col == "check" else "right")
         for row in summary["checks"]:
             table.add_row(
-                escape(row["check"]), _pct(row["pass_rate"]), str(row["fail"]),
-                str(row["unscored"]), str(row["not_applicable"]),
+                escape(row["check"]),
+                _pct(row["pass_rate"]),
+                str(row["fail"]),
+                str(row["unscored"]),
+                str(row["not_applicable"]),
             )
         lines.append(table)
     lat, tok, cost = summary["latency_ms"], summary["tokens"], summary["cost_usd"]
     cost_text = "unknown" if cost["total"] is None else f"${cost['total']:.4f}"
-    lines.append(Text(
-        f"latency p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])} (n={lat['n']}); "
-        f"tokens {tok['prompt']:,} in / {tok['completion']:,} out; cost {cost_text}; "
-        f"cached {summary['cached']}, retried {summary['retried']}"
-    ))
+    lines.append(
+        Text(
+            f"latency p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])} (n={lat['n']}); "
+            f"tokens {tok['prompt']:,} in / {tok['completion']:,} out; cost {cost_text}; "
+            f"cached {summary['cached']}, retried {summary['retried']}"
+        )
+    )
     lines.append(Text.assemble(("run ", "bold"), (run["id"], "cyan"), f"  status {run['status']}"))
     return Group(*lines)
 
@@ -60,8 +68,14 @@ def runs_table(rows: list[dict[str, Any]]) -> Table:
         table.add_column(col)
     for r in rows:
         table.add_row(
-            r["id"], escape(r["suite"]), escape(str(r["suite_version"])), r["status"],
-            (r["started_at"] or "")[:19].replace("T", " "), escape(", ".join(r["models"])),
-            str(r["n_pass"]), str(r["n_fail"]), str(r["n_error"]),
+            r["id"],
+            escape(r["suite"]),
+            escape(str(r["suite_version"])),
+            r["status"],
+            (r["started_at"] or "")[:19].replace("T", " "),
+            escape(", ".join(r["models"])),
+            str(r["n_pass"]),
+            str(r["n_fail"]),
+            str(r["n_error"]),
         )
     return table

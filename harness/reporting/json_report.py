@@ -11,11 +11,30 @@ from harness.summary import summarize
 REPORT_SCHEMA_VERSION = 1
 
 _CASE_FIELDS = (
-    "case_id", "model", "repeat", "outcome", "output", "tool_calls", "error_kind", "error_message",
-    "latency_ms", "prompt_tokens", "completion_tokens", "cost_usd", "attempts", "cached", "refused",
+    "case_id",
+    "model",
+    "repeat",
+    "outcome",
+    "output",
+    "tool_calls",
+    "error_kind",
+    "error_message",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "attempts",
+    "cached",
+    "refused",
 )
 _SCORE_FIELDS = (
-    "check_name", "check_type", "scorer_version", "outcome", "score", "confidence", "reason",
+    "check_name",
+    "check_type",
+    "scorer_version",
+    "outcome",
+    "score",
+    "confidence",
+    "reason",
     "evidence",
 )
 
@@ -27,8 +46,10 @@ def _case(row: dict[str, Any]) -> dict[str, Any]:
     )
     del case["error_kind"], case["error_message"]
     case["scores"] = [
-        {("check" if k == "check_name" else "type" if k == "check_type" else k): s[k]
-         for k in _SCORE_FIELDS}
+        {
+            ("check" if k == "check_name" else "type" if k == "check_type" else k): s[k]
+            for k in _SCORE_FIELDS
+        }
         for s in row["scores"]
     ]
     return case

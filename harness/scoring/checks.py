@@ -53,18 +53,27 @@ class _TextCheck:
         assert isinstance(params, TextParams)
         wanted = _wanted(ctx, params.value)
         if wanted is None:
-            return make_score(ctx, self, "unscored", None, "no value given and the case has no expected")
+            return make_score(
+                ctx, self, "unscored", None, "no value given and the case has no expected"
+            )
         text = ctx.completion.text
         found = [w for w in wanted if self.match(text, w)]
         missing = [w for w in wanted if w not in found]
         if params.negate:
             share = 1 - len(found) / len(wanted)
             reason = f"must not {self.type} {found!r}" if found else f"none of {wanted!r} present"
-            return make_score(ctx, self, passed(not found), share, reason, evidence={"found": found})
+            return make_score(
+                ctx, self, passed(not found), share, reason, evidence={"found": found}
+            )
         share = len(found) / len(wanted)
         reason = f"missing {missing!r}" if missing else f"{self.type} {wanted!r}"
         return make_score(
-            ctx, self, passed(not missing), share, reason, evidence={"found": found, "missing": missing}
+            ctx,
+            self,
+            passed(not missing),
+            share,
+            reason,
+            evidence={"found": found, "missing": missing},
         )
 
 
@@ -210,7 +219,11 @@ class MaxWords:
         words = len(ctx.completion.text.split())
         ok = words <= params.value
         return make_score(
-            ctx, self, passed(ok), float(ok), f"{words} words (max {params.value})",
+            ctx,
+            self,
+            passed(ok),
+            float(ok),
+            f"{words} words (max {params.value})",
             evidence={"words": words},
         )
 
@@ -233,7 +246,11 @@ class LatencyMs:
         latency = ctx.completion.latency_ms
         ok = latency <= params.max
         return make_score(
-            ctx, self, passed(ok), float(ok), f"{latency:.0f} ms (max {params.max:g})",
+            ctx,
+            self,
+            passed(ok),
+            float(ok),
+            f"{latency:.0f} ms (max {params.max:g})",
             evidence={"latency_ms": latency},
         )
 
@@ -250,10 +267,18 @@ class CostUsd:
         cost = ctx.completion.cost_usd
         if cost is None:
             return make_score(
-                ctx, self, "unscored", None, "no cost known: the provider reported none and no pricing is set"
+                ctx,
+                self,
+                "unscored",
+                None,
+                "no cost known: the provider reported none and no pricing is set",
             )
         ok = cost <= params.max
         return make_score(
-            ctx, self, passed(ok), float(ok), f"${cost:.6f} (max ${params.max:g})",
+            ctx,
+            self,
+            passed(ok),
+            float(ok),
+            f"${cost:.6f} (max ${params.max:g})",
             evidence={"cost_usd": cost},
         )

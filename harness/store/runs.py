@@ -7,6 +7,7 @@ most the batch in flight and never leaves a result without its scores.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -34,6 +35,42 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
 
 
+_SECRETISH = re.compile(r"key|token|secret|password|authorization|cookie", re.IGNORECASE)
+_ENV_ONLY = re.compile(r"^\s*(\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*)+$")
+REDACTED = "<redacted>"
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """Replace secret-looking option values with a marker before they are stored.
+
+    Keys belong in the environment; a `${VAR}` reference is kept (it names, not holds, the
+    secret), a literal value under a secret-looking key or in `headers` is not.
+    """
+    if isinstance(value, dict):
+        inside_headers = key.lower() == "headers"
+        return {
+            k: (
+                REDACTED
+                if inside_headers and isinstance(v, str) and not _ENV_ONLY.match(v)
+                else redact(v, k)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v, key) for v in value]
+    if isinstance(value, str) and _SECRETISH.search(key) and not key.endswith("_env"):
+        return value if _ENV_ONLY.match(value) else REDACTED
+    return value
+
+
+def _model_json(spec: RunSpec) -> tuple[str, str]:
+    """(models JSON, whole spec JSON), both with secrets redacted."""
+    models = [redact(m.model_dump(exclude_defaults=True)) for m in spec.models]
+    whole = spec.model_dump(mode="json")
+    whole["models"] = [redact(m) for m in whole["models"]]
+    return _dumps(models), _dumps(whole)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -42,17 +79,26 @@ def _result_row(r: CaseResult) -> tuple[Any, ...]:
     c, e = r.completion, r.error
     usage = c.usage if c else None
     return (
-        r.run_id, r.case_id, r.model, r.repeat, r.outcome,
+        r.run_id,
+        r.case_id,
+        r.model,
+        r.repeat,
+        r.outcome,
         c.text if c else None,
         _dumps([t.model_dump() for t in c.tool_calls]) if c and c.tool_calls else None,
-        e.kind if e else None, e.message if e else None, e.status if e else None,
+        e.kind if e else None,
+        e.message if e else None,
+        e.status if e else None,
         c.latency_ms if c else None,
-        usage.prompt_tokens if usage else None, usage.completion_tokens if usage else None,
+        usage.prompt_tokens if usage else None,
+        usage.completion_tokens if usage else None,
         c.cost_usd if c else None,
         c.attempts if c else (e.attempts if e else None),
-        int(c.cached) if c else 0, int(c.refused) if c else 0,
+        int(c.cached) if c else 0,
+        int(c.refused) if c else 0,
         c.finish_reason if c else None,
-        iso(r.started_at), iso(r.finished_at),
+        iso(r.started_at),
+        iso(r.finished_at),
     )
 
 
@@ -76,6 +122,7 @@ class RunStore:
 
     # ------------------------------------------------------------------ writing
     def create_run(self, spec: RunSpec, n_planned: int) -> None:
+        models_json, spec_json = _model_json(spec)
         with self.db.atomic():
             self.db["runs"].insert(
                 {
@@ -85,7 +132,7 @@ class RunStore:
                     "suite_hash": spec.suite_hash,
                     "suite_path": spec.suite_path,
                     "rubrics": _dumps(spec.rubrics),
-                    "models": _dumps([m.model_dump(exclude_defaults=True) for m in spec.models]),
+                    "models": models_json,
                     "params": _dumps(spec.params),
                     "scorer_versions": _dumps(spec.scorer_versions),
                     "git_commit": spec.git_commit,
@@ -97,7 +144,7 @@ class RunStore:
                     "started_at": iso(spec.started_at),
                     "finished_at": None,
                     "status": "running",
-                    "spec": spec.model_dump_json(),
+                    "spec": spec_json,
                 }
             )
             for tag in spec.tags:
@@ -107,8 +154,12 @@ class RunStore:
         """Snapshot (Case, rendered messages) pairs for a run, in one transaction."""
         rows = [
             (
-                run_id, case.id, _dumps(case.tags), case.cluster,
-                case.model_dump_json(exclude_defaults=True, by_alias=True), _dumps(messages),
+                run_id,
+                case.id,
+                _dumps(case.tags),
+                case.cluster,
+                case.model_dump_json(exclude_defaults=True, by_alias=True),
+                _dumps(messages),
             )
             for case, messages in cases
         ]
@@ -153,8 +204,15 @@ class RunStore:
                     _INSERT_SCORE,
                     [
                         (
-                            result_id, r.run_id, s.check, s.type, s.scorer_version, s.outcome,
-                            s.score, s.confidence, s.reason,
+                            result_id,
+                            r.run_id,
+                            s.check,
+                            s.type,
+                            s.scorer_version,
+                            s.outcome,
+                            s.score,
+                            s.confidence,
+                            s.reason,
                             _dumps(s.evidence) if s.evidence else None,
                         )
                         for s in r.scores
@@ -194,9 +252,12 @@ class RunStore:
         for key in ("rubrics", "models", "params", "scorer_versions"):
             row[key] = json.loads(row[key]) if row[key] else None
         row["spec"] = json.loads(row["spec"]) if row["spec"] else None
-        row["tags"] = [r[0] for r in self.db.execute(
-            "SELECT tag FROM run_tags WHERE run_id=? ORDER BY tag", (run_id,)
-        )]
+        row["tags"] = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT tag FROM run_tags WHERE run_id=? ORDER BY tag", (run_id,)
+            )
+        ]
         return row
 
     def list_runs(self, suite: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -213,8 +274,20 @@ class RunStore:
             GROUP BY r.id ORDER BY r.started_at DESC LIMIT ?
         """
         rows = self.db.execute(sql, [*args, limit]).fetchall()
-        cols = ["id", "suite", "suite_version", "status", "started_at", "finished_at", "models",
-                "n_planned", "n_results", "n_pass", "n_fail", "n_error"]
+        cols = [
+            "id",
+            "suite",
+            "suite_version",
+            "status",
+            "started_at",
+            "finished_at",
+            "models",
+            "n_planned",
+            "n_results",
+            "n_pass",
+            "n_fail",
+            "n_error",
+        ]
         out = [dict(zip(cols, row, strict=True)) for row in rows]
         for row in out:
             row["models"] = [m.get("label") or m["ref"] for m in json.loads(row["models"] or "[]")]
@@ -232,14 +305,10 @@ class RunStore:
     def iter_results(self, run_id: str) -> Iterator[dict[str, Any]]:
         """Every result of a run, in case order, each with its scores as a list of dicts."""
         scores: dict[int, list[dict[str, Any]]] = {}
-        for row in self.db.query(
-            "SELECT * FROM scores WHERE run_id = ? ORDER BY id", [run_id]
-        ):
+        for row in self.db.query("SELECT * FROM scores WHERE run_id = ? ORDER BY id", [run_id]):
             row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else {}
             scores.setdefault(row["result_id"], []).append(row)
-        for row in self.db.query(
-            "SELECT * FROM results WHERE run_id = ? ORDER BY id", [run_id]
-        ):
+        for row in self.db.query("SELECT * FROM results WHERE run_id = ? ORDER BY id", [run_id]):
             row["tool_calls"] = json.loads(row["tool_calls"]) if row["tool_calls"] else []
             row["cached"] = bool(row["cached"])
             row["refused"] = bool(row["refused"])

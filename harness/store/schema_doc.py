@@ -68,7 +68,8 @@ def render() -> str:
             "Every run lands in one SQLite file (`harness.db` by default; `--db` or "
             "`HARNESS_DB` to change). It is in WAL mode, so you can query it while a run "
             "is writing. Migrations applied: "
-            + ", ".join(f"`{m.name}`" for m in migrations.applied(db)) + ".",
+            + ", ".join(f"`{m.name}`" for m in migrations.applied(db))
+            + ".",
             "",
             "```sql",
             "-- pass rate per check for the newest run",
@@ -86,10 +87,15 @@ def render() -> str:
                 note = COLUMNS.get(f"{table.name}.{col.name}", "")
                 lines.append(f"| `{col.name}` | {col.type}{pk} | {note} |")
             if table.indexes:
-                lines += ["", "Indexes: " + "; ".join(
-                    f"`{', '.join(i.columns)}`{' (unique)' if i.unique else ''}"
-                    for i in table.indexes
-                ) + "."]
+                lines += [
+                    "",
+                    "Indexes: "
+                    + "; ".join(
+                        f"`{', '.join(i.columns)}`{' (unique)' if i.unique else ''}"
+                        for i in table.indexes
+                    )
+                    + ".",
+                ]
             lines.append("")
         db.close()
     return "\n".join(lines).rstrip() + "\n"

@@ -19,8 +19,16 @@ async def run_check(text: str, check: dict, *, expected=None, **completion) -> o
 
 
 def test_builtins_registered() -> None:
-    assert {"contains", "icontains", "equals", "regex", "json", "max_words", "latency_ms",
-            "cost_usd"} <= set(check_types())
+    assert {
+        "contains",
+        "icontains",
+        "equals",
+        "regex",
+        "json",
+        "max_words",
+        "latency_ms",
+        "cost_usd",
+    } <= set(check_types())
 
 
 @pytest.mark.parametrize(
@@ -35,7 +43,11 @@ def test_builtins_registered() -> None:
         ({"type": "equals", "value": "Paris"}, "  Paris\n", "pass"),
         ({"type": "equals", "value": "Paris"}, "Paris.", "fail"),
         ({"type": "regex", "pattern": r"\b\d{5}\b"}, "zip 12345", "pass"),
-        ({"type": "regex", "pattern": "don't know", "flags": ["ignorecase"]}, "I DON'T KNOW", "pass"),
+        (
+            {"type": "regex", "pattern": "don't know", "flags": ["ignorecase"]},
+            "I DON'T KNOW",
+            "pass",
+        ),
         ({"type": "regex", "pattern": "secret", "not": True}, "the secret is", "fail"),
         ({"type": "max_words", "value": 3}, "one two three", "pass"),
         ({"type": "max_words", "value": 2}, "one two three", "fail"),
@@ -74,7 +86,9 @@ SCHEMA = {
 async def test_json_with_schema() -> None:
     ok = await run_check('{"intent": "refund"}', {"type": "json", "schema": SCHEMA})
     assert ok.outcome == "pass"
-    fenced = await run_check('```json\n{"intent": "other"}\n```', {"type": "json", "schema": SCHEMA})
+    fenced = await run_check(
+        '```json\n{"intent": "other"}\n```', {"type": "json", "schema": SCHEMA}
+    )
     assert fenced.outcome == "pass"
     bad = await run_check('{"intent": "cancel", "x": 1}', {"type": "json", "schema": SCHEMA})
     assert bad.outcome == "fail"
@@ -83,16 +97,22 @@ async def test_json_with_schema() -> None:
     broken = await run_check('{"intent": ', {"type": "json"})
     assert broken.outcome == "fail"
     assert "not valid JSON" in broken.reason
-    strict = await run_check('```json\n{}\n```', {"type": "json", "allow_fences": False})
+    strict = await run_check("```json\n{}\n```", {"type": "json", "allow_fences": False})
     assert strict.outcome == "fail"
 
 
 async def test_latency_and_cost() -> None:
-    assert (await run_check("x", {"type": "latency_ms", "max": 100}, latency_ms=99)).outcome == "pass"
-    assert (await run_check("x", {"type": "latency_ms", "max": 100}, latency_ms=101)).outcome == "fail"
+    assert (
+        await run_check("x", {"type": "latency_ms", "max": 100}, latency_ms=99)
+    ).outcome == "pass"
+    assert (
+        await run_check("x", {"type": "latency_ms", "max": 100}, latency_ms=101)
+    ).outcome == "fail"
     cached = await run_check("x", {"type": "latency_ms", "max": 1}, latency_ms=50, cached=True)
     assert cached.outcome == "not_applicable"
-    assert (await run_check("x", {"type": "cost_usd", "max": 0.01}, cost_usd=0.001)).outcome == "pass"
+    assert (
+        await run_check("x", {"type": "cost_usd", "max": 0.01}, cost_usd=0.001)
+    ).outcome == "pass"
     unknown = await run_check("x", {"type": "cost_usd", "max": 0.01})
     assert unknown.outcome == "unscored"
 

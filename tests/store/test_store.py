@@ -16,16 +16,64 @@ from harness.store.schema_doc import render
 ROOT = Path(__file__).resolve().parents[2]
 
 PINNED_COLUMNS = {
-    "runs": ["id", "suite", "suite_version", "suite_hash", "suite_path", "rubrics", "models",
-             "params", "scorer_versions", "git_commit", "git_dirty", "harness_version",
-             "repeats", "n_cases", "n_planned", "started_at", "finished_at", "status", "spec"],
+    "runs": [
+        "id",
+        "suite",
+        "suite_version",
+        "suite_hash",
+        "suite_path",
+        "rubrics",
+        "models",
+        "params",
+        "scorer_versions",
+        "git_commit",
+        "git_dirty",
+        "harness_version",
+        "repeats",
+        "n_cases",
+        "n_planned",
+        "started_at",
+        "finished_at",
+        "status",
+        "spec",
+    ],
     "run_tags": ["run_id", "tag"],
-    "results": ["id", "run_id", "case_id", "model", "repeat", "outcome", "output", "tool_calls",
-                "error_kind", "error_message", "error_status", "latency_ms", "prompt_tokens",
-                "completion_tokens", "cost_usd", "attempts", "cached", "refused",
-                "finish_reason", "started_at", "finished_at"],
-    "scores": ["id", "result_id", "run_id", "check_name", "check_type", "scorer_version",
-               "outcome", "score", "confidence", "reason", "evidence"],
+    "results": [
+        "id",
+        "run_id",
+        "case_id",
+        "model",
+        "repeat",
+        "outcome",
+        "output",
+        "tool_calls",
+        "error_kind",
+        "error_message",
+        "error_status",
+        "latency_ms",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+        "attempts",
+        "cached",
+        "refused",
+        "finish_reason",
+        "started_at",
+        "finished_at",
+    ],
+    "scores": [
+        "id",
+        "result_id",
+        "run_id",
+        "check_name",
+        "check_type",
+        "scorer_version",
+        "outcome",
+        "score",
+        "confidence",
+        "reason",
+        "evidence",
+    ],
     "cache": ["key", "provider", "completion", "created_at"],
     "cases": ["run_id", "case_id", "tags", "cluster", "data", "messages"],
 }
@@ -38,25 +86,53 @@ def store(tmp_path: Path) -> RunStore:
 
 def spec(run_id: str = "20260101-000000-abcdef", **kw) -> RunSpec:
     base = dict(
-        run_id=run_id, suite="s", suite_version="1", suite_hash="v1:abc",
-        models=(ModelSpec(ref="openai:m"),), harness_version="0", started_at=time.time(),
-        n_cases=2, tags=("main",),
+        run_id=run_id,
+        suite="s",
+        suite_version="1",
+        suite_hash="v1:abc",
+        models=(ModelSpec(ref="openai:m"),),
+        harness_version="0",
+        started_at=time.time(),
+        n_cases=2,
+        tags=("main",),
     )
     return RunSpec(**{**base, **kw})
 
 
-def result(case_id: str, outcome: str = "pass", run_id: str = "20260101-000000-abcdef",
-           **kw) -> CaseResult:
+def result(
+    case_id: str, outcome: str = "pass", run_id: str = "20260101-000000-abcdef", **kw
+) -> CaseResult:
     if outcome == "error":
-        return CaseResult(run_id=run_id, case_id=case_id, model="openai:m", outcome="error",
-                          error=ErrorInfo(kind="timeout", message="slow", attempts=3), **kw)
-    score = Score(check="contains", type="contains", scorer_version="1", outcome=outcome,
-                  score=1.0 if outcome == "pass" else 0.0, reason="r", evidence={"found": ["x"]})
+        return CaseResult(
+            run_id=run_id,
+            case_id=case_id,
+            model="openai:m",
+            outcome="error",
+            error=ErrorInfo(kind="timeout", message="slow", attempts=3),
+            **kw,
+        )
+    score = Score(
+        check="contains",
+        type="contains",
+        scorer_version="1",
+        outcome=outcome,
+        score=1.0 if outcome == "pass" else 0.0,
+        reason="r",
+        evidence={"found": ["x"]},
+    )
     return CaseResult(
-        run_id=run_id, case_id=case_id, model="openai:m", outcome=outcome,
-        completion=Completion(text="out", usage=Usage(prompt_tokens=3, completion_tokens=4),
-                              latency_ms=12.5, attempts=2),
-        scores=(score,), **kw,
+        run_id=run_id,
+        case_id=case_id,
+        model="openai:m",
+        outcome=outcome,
+        completion=Completion(
+            text="out",
+            usage=Usage(prompt_tokens=3, completion_tokens=4),
+            latency_ms=12.5,
+            attempts=2,
+        ),
+        scores=(score,),
+        **kw,
     )
 
 
@@ -66,7 +142,8 @@ def test_schema_is_pinned(tmp_path: Path) -> None:
     assert actual == PINNED_COLUMNS
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert [m.name for m in __import__("harness.store.db").store.db.migrations.applied(db)] == [
-        "m001_initial", "m002_cases",
+        "m001_initial",
+        "m002_cases",
     ]
 
 
@@ -148,3 +225,22 @@ def test_open_db_errors(tmp_path: Path) -> None:
         open_db(tmp_path)
     with pytest.raises(UsageError, match="does not exist"):
         open_db(tmp_path / "nope" / "h.db")
+
+
+def test_secrets_in_model_options_are_never_stored(store: RunStore) -> None:
+    model = ModelSpec(
+        ref="http:https://example.test/api",
+        options={
+            "headers": {"Authorization": "Bearer sk-live-123", "X-Key": "${MY_KEY}"},
+            "api_key": "sk-literal",
+            "api_key_env": "MY_KEY",
+            "response_path": "text",
+        },
+    )
+    store.create_run(spec(models=(model,)), 1)
+    raw = store.db.execute("SELECT models || spec FROM runs").fetchone()[0]
+    assert "sk-live-123" not in raw and "sk-literal" not in raw
+    stored = store.get_run("latest")["models"][0]["options"]
+    assert stored["headers"] == {"Authorization": "<redacted>", "X-Key": "${MY_KEY}"}
+    assert stored["api_key"] == "<redacted>" and stored["api_key_env"] == "MY_KEY"
+    assert stored["response_path"] == "text"
