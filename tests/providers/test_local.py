@@ -146,11 +146,28 @@ async def test_json_schema_response_format_gives_parseable_json(
 
 
 @needs_model
-async def test_tools_are_refused_as_a_client_error(provider: local.LocalProvider) -> None:
-    request = Request(model="smollm2", messages=[{"role": "user", "content": "hi"}], tools=[{}])
+@pytest.mark.parametrize(
+    "extra",
+    [{"tools": [{}]}, {"params": {"max_tokens": "lots"}}, {"params": {"response_format": "json"}}],
+    ids=["tools", "bad-max-tokens", "bad-response-format"],
+)
+async def test_unsupported_requests_are_client_errors(
+    provider: local.LocalProvider, extra: dict[str, Any]
+) -> None:
+    messages = [{"role": "user", "content": "hi"}]
     with pytest.raises(ProviderError) as raised:
-        await provider.complete(request)
+        await provider.complete(Request(model="smollm2", messages=messages, **extra))
     assert raised.value.kind == "client"
+    assert not raised.value.retryable
+
+
+@needs_model
+def test_registry_builds_the_local_provider() -> None:
+    from harness.providers.registry import create_provider
+
+    provider = create_provider("local:smollm2")
+    assert isinstance(provider, local.LocalProvider)
+    assert provider.name == "local:smollm2"
 
 
 # --------------------------------------------------------------------------- configuration
