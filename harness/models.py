@@ -126,6 +126,29 @@ class CaseSource(FileModel):
     from_: str = Field(alias="from", description="JSONL file of cases, relative to the suite.")
 
 
+class GatePolicy(FileModel):
+    """How `harness gate` tests a candidate against its baseline (DESIGN.md, section 7)."""
+
+    margin: float = Field(
+        default=0.01, ge=0, le=1,
+        description="Largest drop that still counts as no worse, in the metric's units "
+        "(0.01 = 1 point of pass rate).",
+    )
+    alpha: float = Field(
+        default=0.05, gt=0, lt=0.5,
+        description="One-sided error rate of each decision: FAIL (worse by more than the "
+        "margin) and PASS (no worse than the margin).",
+    )
+    power: float = Field(
+        default=0.8, gt=0, lt=1,
+        description="Power used to say how many cases would decide an inconclusive gate.",
+    )
+    metrics: list[str] | dict[str, float] = Field(
+        default_factory=lambda: ["pass_rate"],
+        description="Metrics tested for regression; a mapping gives each its own margin.",
+    )
+
+
 class Suite(FileModel):
     suite: str = Field(pattern=NAME_PATTERN, description="Stable suite name.")
     version: int | str = Field(description="Bump when a change can change verdicts.")
@@ -143,6 +166,9 @@ class Suite(FileModel):
     )
     cases: list[Case | CaseSource] = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
+    gate: GatePolicy | None = Field(
+        default=None, description="Regression margin and error rates for `harness gate`."
+    )
 
     def models(self) -> list[ModelSpec]:
         raw = self.model if isinstance(self.model, list) else [self.model] if self.model else []

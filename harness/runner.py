@@ -26,6 +26,7 @@ from harness.errors import BudgetExhausted, ProviderError, UsageError
 from harness.models import Case, CaseResult, Completion, ErrorInfo, ModelSpec, RunSpec, Score
 from harness.providers import Budget, StackSettings, build_stack, parse_ref
 from harness.providers.base import Provider, Request
+from harness.scoring._judge.ask import close_judges
 from harness.scoring.base import CheckParams, ScoreContext, Scorer, score_safely
 from harness.scoring.registry import get_scorer, validate_check
 from harness.store import RunStore, SQLiteCache, new_run_id
@@ -347,6 +348,7 @@ async def run_suite(
     for stack in stacks.values():
         with contextlib.suppress(Exception):
             await stack.aclose()
+    await close_judges()  # judge models opened by scorers during this run
     writer.flush()
     store.set_status(run_id, status, time.time())
     outcome.status = status

@@ -8,7 +8,7 @@ beside them, never silently dropped or counted as fails), and each check reports
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from harness.stats import percentile, wilson
@@ -75,8 +75,42 @@ def _operations(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def summarize(results: Iterable[dict[str, Any]], planned: int | None = None) -> dict[str, Any]:
-    """Summary of stored result rows (as `RunStore.iter_results` yields them)."""
+def _first_time_and_repeats(
+    rows: list[dict[str, Any]], cases: Mapping[str, Mapping[str, Any]] | None
+) -> dict[str, Any]:
+    """Right first time (repeat 0 passed every check), pass^k and case classes when there
+    are repeats, and pass rates per tag when the case snapshot is given (harness.metrics)."""
+    from harness.metrics import case_stats, class_counts, evaluate, resolve, units_from_rows
+
+    units = units_from_rows(rows, cases)
+    first = [u for u in units if u.repeat == 0 and u.passed is not None]
+    passed = sum(1 for u in first if u.passed)
+    out: dict[str, Any] = {"right_first_time": _rate(passed, len(first))}
+    k = 1 + max((u.repeat for u in units), default=0)
+    if k > 1:
+        value = evaluate(resolve(f"pass^{k}"), units)
+        out["pass_hat_k"] = {"k": k, "value": value.value, "low": value.low,
+                             "high": value.high, "n": value.n}
+        out["case_classes"] = class_counts(case_stats(units))
+    if cases:
+        tags = sorted({t for u in units for t in u.tags})
+        out["by_tag"] = {
+            t: _rate(sum(1 for u in units if t in u.tags and u.passed),
+                     sum(1 for u in units if t in u.tags and u.passed is not None))
+            for t in tags
+        }
+    return out
+
+
+def summarize(
+    results: Iterable[dict[str, Any]],
+    planned: int | None = None,
+    cases: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Summary of stored result rows (as `RunStore.iter_results` yields them).
+
+    `cases` (`RunStore.get_cases(run_id)`) adds pass rates per tag.
+    """
     rows = list(results)
     counts = Counter(r["outcome"] for r in rows)
     decided = counts["pass"] + counts["fail"]
@@ -93,7 +127,30 @@ def summarize(results: Iterable[dict[str, Any]], planned: int | None = None) -> 
         "no_checks": sum(1 for r in rows if r["outcome"] != "error" and not r["scores"]),
         "checks": _check_rows(rows),
         **_operations(rows),
+        **_first_time_and_repeats(rows, cases),
     }
     if len(models) > 1:
         summary["by_model"] = {m: summarize([r for r in rows if r["model"] == m]) for m in models}
+    return summary
+
+
+def run_rows(store: Any, run_id: str, *, human: bool = True) -> list[dict[str, Any]]:
+    """A run's stored rows, with reviewers' verdicts applied on top when `human` is set.
+
+    The original outcome stays in `auto_outcome`; stored scores are never rewritten.
+    """
+    rows = list(store.iter_results(run_id))
+    if not human:
+        return rows
+    from harness.review.overrides import human_verdicts, overlay_rows
+
+    return list(overlay_rows(rows, human_verdicts(store, run_id)))
+
+
+def summarize_run(store: Any, run_id: str, *, human: bool = True) -> dict[str, Any]:
+    """The summary of a stored run: human verdicts applied, per-tag rates from its cases."""
+    run = store.get_run(run_id)
+    rows = run_rows(store, run["id"], human=human)
+    summary = summarize(rows, planned=run["n_planned"], cases=store.get_cases(run["id"]))
+    summary["human_verdicts"] = sum(1 for r in rows if "human_verdict" in r)
     return summary

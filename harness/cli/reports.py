@@ -33,25 +33,52 @@ def runs(suite: str | None, limit: int, fmt: str, db_path: str | None) -> None:
 
 @cli.command()
 @click.argument("run_ref", metavar="RUN")
-@click.option("--format", "fmt", type=click.Choice(["json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json", "junit"]),
+              required=True)
+@click.option("--baseline", default=None, metavar="RUN",
+              help="Compare with this run (an id, `latest` or a tag); html, md and junit.")
+@click.option("--model", default=None, help="The model to report on, when the run has several.")
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="File to write; '-' for stdout. Default: reports/RUN.json",
+    help="File to write; '-' for stdout. Default: reports/RUN.html|md|json|xml",
 )
 @_db_option
-def report(run_ref: str, fmt: str, output: str | None, db_path: str | None) -> None:
-    """Write a report of a stored run."""
-    from harness.reporting.json_report import report_json
-
+def report(run_ref: str, fmt: str, baseline: str | None, model: str | None,
+           output: str | None, db_path: str | None) -> None:
+    """Write a report of a stored run: a self-contained HTML page, Markdown, JSON or JUnit."""
     store = _store(db_path)
     run_id = store.resolve_run_id(run_ref)
-    text = report_json(store, run_id)
+    text = _render_report(store, run_id, fmt, baseline, model)
     if output == "-":
         click.echo(text, nl=False)
         return
-    path = Path(output or f"reports/{run_id}.{fmt}")
+    suffix = {"junit": "xml"}.get(fmt, fmt)
+    path = Path(output or f"reports/{run_id}.{suffix}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     err.print(f"wrote {path}")
+
+
+def _render_report(store: object, run_id: str, fmt: str, baseline: str | None,
+                   model: str | None) -> str:
+    """One renderer per format; md and junit are the gate's (SLO sheet, comparison, cases)."""
+    if fmt == "json":
+        from harness.reporting.json_report import report_json
+
+        return report_json(store, run_id)  # type: ignore[arg-type]
+    if fmt == "html":
+        from harness.reporting.html import ReportOptions, report_html
+
+        return report_html(store, run_id, ReportOptions(baseline=baseline, model=model))
+    from harness.gate import GateConfig, run_gate
+
+    result = run_gate(store, run_id, baseline, GateConfig(model=model))
+    if fmt == "md":
+        from harness.reporting.markdown import gate_markdown
+
+        return gate_markdown(result)
+    from harness.reporting.junit import gate_junit
+
+    return gate_junit(result)

@@ -68,7 +68,7 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
     """Run or resume one suite; prints the summary; returns True when incomplete."""
     from harness.runner import run_suite
     from harness.suites import load_suite
-    from harness.summary import summarize
+    from harness.summary import summarize_run
 
     if suite_path is None:
         suite_path = store.get_run(config.resume)["suite_path"]
@@ -81,11 +81,20 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
     finally:
         view.stop()
     run = store.get_run(outcome.run_id)
-    summary = summarize(store.iter_results(outcome.run_id), planned=run["n_planned"])
+    summary = summarize_run(store, outcome.run_id)
     from harness.reporting.console import summary_renderable
 
     out.print(summary_renderable(run, summary))
+    _route_for_review(store, outcome.run_id, loaded)
     return _report_incomplete(outcome, summary, config, db_path)
+
+
+def _route_for_review(store: Any, run_id: str, loaded: Any) -> None:
+    """Queue the results a person must see (issue 5); one line says how many and why."""
+    from harness.cli.review import route_line
+    from harness.review.routing import route_run
+
+    err.print(route_line(route_run(store, run_id, suite=loaded)), markup=False)
 
 
 def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: str | None) -> bool:

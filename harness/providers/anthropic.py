@@ -233,7 +233,7 @@ def parse_answer(
         latency_ms=latency_ms,
         refused=stop_reason == "refusal",
         finish_reason=stop_reason if isinstance(stop_reason, str) else None,
-        cost_usd=cost_usd(usage, options),
+        cost_usd=cost_usd(usage, options, ref=provider),
         model=data.get("model") if isinstance(data.get("model"), str) else None,
     )
 

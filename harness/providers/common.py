@@ -141,11 +141,21 @@ def _required_env(name: str, env: Mapping[str, str] | None) -> str:
     return value
 
 
-def cost_usd(usage: Usage | None, options: Mapping[str, Any], reported: Any = None) -> float | None:
-    """The server's own cost when it reports one, else pricing x usage, else unknown (None)."""
+def cost_usd(
+    usage: Usage | None, options: Mapping[str, Any], reported: Any = None, *, ref: str | None = None
+) -> float | None:
+    """The server's own cost when it reports one, else pricing x usage, else unknown (None).
+
+    Pricing is `options.pricing`, else (when the adapter passes its `ref`) the price table of
+    `harness.pricing` (HARNESS_PRICES, then built-in list prices).
+    """
     if isinstance(reported, int | float) and not isinstance(reported, bool):
         return float(reported)
     pricing = options.get("pricing")
+    if ref is not None and usage is not None and not isinstance(pricing, Mapping):
+        from harness.pricing import cost_usd as table_cost
+
+        return table_cost(ref, usage)
     if usage is None or not isinstance(pricing, Mapping):
         return None
     per_in = float(pricing.get("input_per_mtok", 0.0))

@@ -101,7 +101,7 @@ class OpenAIProvider:
             latency_ms=latency,
             refused=bool(refusal) or finish == REFUSAL_FINISH,
             finish_reason=finish if isinstance(finish, str) else None,
-            cost_usd=cost_usd(usage, self.options, reported),
+            cost_usd=cost_usd(usage, self.options, reported, ref=self.name),
             model=data.get("model") if isinstance(data.get("model"), str) else None,
         )
 

@@ -20,6 +20,21 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} ms"
 
 
+def _first_time_lines(summary: dict[str, Any]) -> list[Text]:
+    """Right first time, pass^k and case classes (with repeats), pass rate per tag."""
+    lines = []
+    if summary.get("right_first_time"):
+        lines.append(Text(f"right first time: {_pct(summary['right_first_time'])}"))
+    hat = summary.get("pass_hat_k")
+    if hat and hat["value"] is not None:
+        classes = ", ".join(f"{k} {v}" for k, v in sorted(summary.get("case_classes", {}).items()))
+        lines.append(Text(f"pass^{hat['k']}: {hat['value']:.1%} (n={hat['n']} cases); {classes}"))
+    if summary.get("by_tag"):
+        tags = "; ".join(f"{t} {_pct(r)}" for t, r in summary["by_tag"].items())
+        lines.append(Text(f"by tag: {tags}"))
+    return lines
+
+
 def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
     """Counts, per-check rates with Wilson 95% intervals, latency, tokens, cost, run id."""
     head = Text.assemble(
@@ -33,6 +48,7 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
         f" ({summary['missing']} not run)" if summary.get("missing") else "",
     )
     lines: list[Any] = [head, Text(f"pass rate (errors excluded): {_pct(summary['pass_rate'])}")]
+    lines += _first_time_lines(summary)
     if summary["errors_by_kind"]:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(summary["errors_by_kind"].items()))
         lines.append(Text(f"errors by kind: {kinds}", style="yellow"))

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from harness.store import RunStore
-from harness.summary import summarize
+from harness.summary import run_rows, summarize_run
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -41,6 +41,9 @@ _SCORE_FIELDS = (
 
 def _case(row: dict[str, Any]) -> dict[str, Any]:
     case = {k: row[k] for k in _CASE_FIELDS}
+    if "human_verdict" in row:  # a reviewer's verdict, layered over the automatic one
+        case["auto_outcome"] = row["auto_outcome"]
+        case["human_verdict"] = row["human_verdict"]
     case["error"] = (
         {"kind": row["error_kind"], "message": row["error_message"]} if row["error_kind"] else None
     )
@@ -58,13 +61,13 @@ def _case(row: dict[str, Any]) -> dict[str, Any]:
 def build_report(store: RunStore, run_ref: str) -> dict[str, Any]:
     """`{"run": lineage, "summary": ..., "cases": [...]}` for one stored run."""
     run = store.get_run(run_ref)
-    rows = list(store.iter_results(run["id"]))
+    rows = run_rows(store, run["id"])
     lineage = {k: v for k, v in run.items() if k != "spec"}
     lineage["git_dirty"] = None if run["git_dirty"] is None else bool(run["git_dirty"])
     return {
         "report_version": REPORT_SCHEMA_VERSION,
         "run": lineage,
-        "summary": summarize(rows, planned=run["n_planned"]),
+        "summary": summarize_run(store, run["id"]),
         "cases": [_case(r) for r in rows],
     }
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any, ClassVar, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
 from pydantic import Field, PrivateAttr, field_validator
 
 from harness.models import Score
@@ -151,21 +154,38 @@ class JsonParams(CheckParams):
     allow_fences: bool = Field(
         default=True, description="Accept one surrounding ```json code fence, as models often add."
     )
-    _validator: Draft202012Validator | None = PrivateAttr(default=None)
+    formats: bool = Field(
+        default=True,
+        description="Assert `format` (date, email, uri...) as strict validators do; a format "
+        "whose checker is not installed is not checked.",
+    )
+    _validator: Validator | None = PrivateAttr(default=None)
 
     @field_validator("schema_")
     @classmethod
     def _valid_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None:
             try:
-                Draft202012Validator.check_schema(value)
+                with warnings.catch_warnings():  # the metaschema checks patterns as regexes
+                    warnings.simplefilter("ignore", FutureWarning)
+                    _validator_class(value).check_schema(value)
             except SchemaError as exc:
                 raise ValueError(f"invalid JSON Schema: {exc.message}") from exc
         return value
 
     def model_post_init(self, __context: Any) -> None:
         if self.schema_ is not None:
-            self._validator = Draft202012Validator(self.schema_)
+            cls = _validator_class(self.schema_)
+            checker = cls.FORMAT_CHECKER if self.formats else None
+            self._validator = cls(self.schema_, format_checker=checker)
+
+
+def _validator_class(schema: dict[str, Any]) -> type[Validator]:
+    """The validator of the draft the schema declares in `$schema` (default 2020-12): a
+    draft-04 schema's `dependencies` means nothing to a 2020-12 validator."""
+    with warnings.catch_warnings():  # an unknown $schema falls back to 2020-12
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return validator_for(schema, default=Draft202012Validator)  # type: ignore[no-any-return]
 
 
 _FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
@@ -179,7 +199,7 @@ def _strip_fence(text: str) -> str:
 @register
 class Json:
     type: ClassVar[str] = "json"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: the schema's own draft; `format` asserted
     Params: ClassVar[type[CheckParams]] = JsonParams
 
     async def score(self, ctx: ScoreContext) -> Score:
@@ -192,7 +212,9 @@ class Json:
             return make_score(ctx, self, "fail", 0.0, f"not valid JSON: {exc}")
         if params._validator is None:
             return make_score(ctx, self, "pass", 1.0, "valid JSON")
-        errors = sorted(params._validator.iter_errors(data), key=lambda e: list(e.path))
+        with warnings.catch_warnings():  # the `regex` format warns about odd patterns
+            warnings.simplefilter("ignore", FutureWarning)
+            errors = sorted(params._validator.iter_errors(data), key=lambda e: list(e.path))
         if not errors:
             return make_score(ctx, self, "pass", 1.0, "valid JSON matching the schema")
         found = [{"path": "/" + "/".join(map(str, e.path)), "message": e.message} for e in errors]

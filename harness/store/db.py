@@ -141,3 +141,103 @@ def m002_cases(db: Database) -> None:
         pk=("run_id", "case_id"),
         foreign_keys=[("run_id", "runs", "id")],
     )
+
+
+@migrations()
+def m003_rescore(db: Database) -> None:
+    """Lineage of derived runs: `harness rescore RUN` re-scores stored outputs into a new run
+    whose `parent_run_id` is RUN and whose `kind` is `rescore` (NULL `kind` means a run made
+    by calling models)."""
+    db["runs"].add_column("parent_run_id", str)
+    db["runs"].add_column("kind", str)
+
+
+@migrations()
+def m004_review(db: Database) -> None:
+    """The human review queue (DESIGN.md section 8): how each run was routed, the items a
+    person must see (with why and their inclusion probability), reviewers' expiring claims,
+    and their decisions. Decisions layer on top of scores; no score is ever rewritten."""
+    db["review_routings"].create(
+        {
+            "run_id": str,
+            "routed_at": str,
+            "risk": str,  # low | medium | high
+            "sample_rate": float,
+            "confidence_below": float,
+            "policy_source": str,  # the rubric file the review policy came from, or defaults
+            "baseline_run_id": str,  # regressions are judged against it
+            "reference_run_id": str,  # novelty is measured against its inputs
+            "n_results": int,  # answered results (errors have no output to review)
+            "n_queued": int,
+        },
+        pk="run_id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["review_items"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "case_id": str,
+            "model": str,
+            "repeat": int,
+            "suite": str,
+            "risk": str,
+            "signals": str,  # JSON list of {kind, detail, check, critical}
+            "critical": int,
+            "sampled": int,  # 1 when queued by the random sample rather than a signal
+            "inclusion_prob": float,
+            "novelty": float,
+            "priority": float,
+            "auto_outcome": str,  # pass | fail: the automatic verdict when routed
+            "required_reviews": int,
+            "status": str,  # pending | needs_adjudication | decided
+            "verdict": str,  # pass | fail once decided; NULL before
+            "created_at": str,
+            "decided_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+        not_null={"run_id", "case_id", "model", "repeat", "status"},
+    )
+    db["review_items"].create_index(["run_id", "case_id", "model", "repeat"], unique=True)
+    db["review_items"].create_index(["status", "priority"])
+    db["review_assignments"].create(
+        {
+            "id": int,
+            "item_id": int,
+            "reviewer": str,
+            "claimed_at": str,
+            "expires_at": str,
+            "state": str,  # active | done | released
+        },
+        pk="id",
+        foreign_keys=[("item_id", "review_items", "id")],
+        not_null={"item_id", "reviewer", "state"},
+    )
+    db["review_assignments"].create_index(["item_id", "state"])
+    db["review_decisions"].create(
+        {
+            "id": int,
+            "item_id": int,
+            "run_id": str,
+            "case_id": str,
+            "model": str,
+            "repeat": int,
+            "reviewer": str,
+            "kind": str,  # review | adjudication
+            "decision": str,  # approve | reject | correct
+            "category": str,
+            "corrected_output": str,
+            "note": str,
+            "verdict": str,  # pass | fail
+            "auto_outcome": str,
+            "agrees": int,
+            "claimed_at": str,
+            "decided_at": str,
+        },
+        pk="id",
+        foreign_keys=[("item_id", "review_items", "id")],
+        not_null={"item_id", "reviewer", "kind", "decision", "verdict"},
+    )
+    db["review_decisions"].create_index(["item_id"])
+    db["review_decisions"].create_index(["reviewer", "decided_at"])

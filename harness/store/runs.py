@@ -314,3 +314,43 @@ class RunStore:
             row["refused"] = bool(row["refused"])
             row["scores"] = scores.get(row["id"], [])
             yield row
+
+    # ------------------------------------------------------------------ baselines, lineage
+    def newest_run(
+        self,
+        suite: str,
+        *,
+        tag: str | None = None,
+        status: str = "complete",
+        before: str | None = None,
+        exclude: str | None = None,
+    ) -> str | None:
+        """Id of the newest run of `suite` with `status` (and `tag`), or None.
+
+        `before` (a run id) keeps runs started no later than that run, and `exclude` leaves
+        one run out, so "the baseline of this candidate" never picks the candidate or a
+        run made after it.
+        """
+        sql = "SELECT r.id FROM runs r WHERE r.suite = ? AND r.status = ?"
+        args: list[Any] = [suite, status]
+        if tag is not None:
+            sql += " AND EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = ?)"
+            args.append(tag)
+        if before is not None:
+            sql += " AND r.started_at <= (SELECT started_at FROM runs WHERE id = ?)"
+            args.append(before)
+        if exclude is not None:
+            sql += " AND r.id != ?"
+            args.append(exclude)
+        sql += " ORDER BY r.started_at DESC, r.id DESC LIMIT 1"
+        row = self.db.execute(sql, args).fetchone()
+        return None if row is None else str(row[0])
+
+    def has_tag(self, tag: str) -> bool:
+        sql = "SELECT 1 FROM run_tags WHERE tag = ? LIMIT 1"
+        return self.db.execute(sql, (tag,)).fetchone() is not None
+
+    def set_lineage(self, run_id: str, parent_run_id: str, kind: str) -> None:
+        """Mark a derived run (e.g. `kind="rescore"`) and the run it was derived from."""
+        with self.db.atomic():
+            self.db["runs"].update(run_id, {"parent_run_id": parent_run_id, "kind": kind})

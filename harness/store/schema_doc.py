@@ -20,6 +20,11 @@ TABLES: dict[str, str] = {
     "scores": "One row per check applied to a result. Never rewritten after the fact.",
     "cases": "A snapshot of each case of a run (tags, cluster, data, rendered messages).",
     "cache": "The response cache. Only completions are stored, never errors.",
+    "review_routings": "How each run was routed to human review: the policy and the runs used.",
+    "review_items": "Results queued for a person: why (signals), with what inclusion "
+    "probability, and the final human verdict. One per result, never queued twice.",
+    "review_assignments": "Reviewers' claims on items; a claim expires at `expires_at`.",
+    "review_decisions": "Every reviewer decision. Layered on top of scores, never edited.",
     "_sqlite_migrations": "Which named migrations have been applied (sqlite-utils).",
 }
 
@@ -36,6 +41,10 @@ COLUMNS: dict[str, str] = {
     "runs.status": "running, complete, interrupted, budget_exhausted or failed.",
     "runs.spec": "The whole RunSpec as JSON (used by `--resume`).",
     "runs.started_at": "ISO 8601, UTC.",
+    "runs.parent_run_id": "For a derived run (`harness rescore`): the run whose stored outputs "
+    "it re-scored.",
+    "runs.kind": "NULL for a run that called models; `rescore` for one made by `harness rescore`;"
+    " `monitoring` for scored production traffic (`harness score --store-as`).",
     "results.outcome": "pass (every check passed), fail (a check failed or was unscored), "
     "error (no output: the model call failed).",
     "results.output": "The model's text. Untrusted: escape before showing in HTML.",
@@ -52,6 +61,25 @@ COLUMNS: dict[str, str] = {
     "scores.evidence": "JSON: what the verdict rests on (spans, matched text, errors).",
     "cases.data": "JSON of the case as loaded: input, vars, context, expected, checks, ...",
     "cases.messages": "JSON of the conversation sent to the model (system prompt included).",
+    "review_routings.risk": "The suite's risk tier when routed: low, medium or high.",
+    "review_routings.policy_source": "The rubric file(s) the review policy came from, or "
+    "defaults.",
+    "review_routings.n_results": "Answered results of the run (errors have nothing to review).",
+    "review_items.signals": "JSON list of `{kind, detail, check, critical}`: why it is here.",
+    "review_items.inclusion_prob": "Chance this result was queued (1 for signals, else the "
+    "sample rate): the weight of its verdict in estimates.",
+    "review_items.novelty": "1 - best trigram similarity of the input to the reference run's.",
+    "review_items.auto_outcome": "The automatic verdict (pass or fail) when routed.",
+    "review_items.status": "pending, needs_adjudication (reviewers disagreed) or decided.",
+    "review_items.verdict": "The final human verdict (pass or fail) once decided.",
+    "review_assignments.state": "active, done (decided) or released (skipped).",
+    "review_decisions.kind": "review, or adjudication (settles a disagreement).",
+    "review_decisions.decision": "approve (pass), reject (fail, with a category) or correct "
+    "(fail, with the corrected output).",
+    "review_decisions.category": "hallucination, unsafe, wrong_format, unhelpful or other.",
+    "review_decisions.corrected_output": "The reviewer's output; exported as a new case's "
+    "expected answer. Untrusted like any output.",
+    "review_decisions.agrees": "1 when the human verdict equals the automatic one.",
     "cache.key": "sha256 of provider, model, messages, parameters, tools and repeat index.",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import math
 import time
@@ -54,6 +55,7 @@ class FakeOpenAI:
         api_key: str | None = None,
         cost_per_token: float | None = None,
         record: bool = True,
+        reply_fn: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.latency = latency
@@ -61,6 +63,9 @@ class FakeOpenAI:
         self.api_key = api_key  # when set, requests without "Bearer <key>" get a 401
         self.cost_per_token = cost_per_token  # when set, usage.cost is reported
         self.record = record
+        # Scripted answers: called with each chat request's body; a string replaces the
+        # reply (as a [[reply:...]] marker would), None keeps the usual answer.
+        self.reply_fn = reply_fn
         self.requests: list[RecordedRequest] = []
         self.count = self.in_flight = self.max_in_flight = self.connections = 0
         self.first_request_at: float | None = None  # time.time(), comparable across processes
@@ -177,6 +182,10 @@ class FakeOpenAI:
         body = _json_or_none(request.body)
         text = request_text(body)
         markers = parse_markers(text)
+        if self.reply_fn is not None and isinstance(body, dict):
+            scripted = self.reply_fn(body)
+            if scripted is not None:
+                markers = dataclasses.replace(markers, reply=scripted)
         fault = self._auth_fault(request) or self.faults.decide(number, text, markers.fault)
         self._record(number, request, body, text, fault)
         if self.latency + markers.sleep > 0:

@@ -36,6 +36,8 @@ PINNED_COLUMNS = {
         "finished_at",
         "status",
         "spec",
+        "parent_run_id",
+        "kind",
     ],
     "run_tags": ["run_id", "tag"],
     "results": [
@@ -76,6 +78,21 @@ PINNED_COLUMNS = {
     ],
     "cache": ["key", "provider", "completion", "created_at"],
     "cases": ["run_id", "case_id", "tags", "cluster", "data", "messages"],
+    "review_routings": [
+        "run_id", "routed_at", "risk", "sample_rate", "confidence_below", "policy_source",
+        "baseline_run_id", "reference_run_id", "n_results", "n_queued",
+    ],
+    "review_items": [
+        "id", "run_id", "case_id", "model", "repeat", "suite", "risk", "signals", "critical",
+        "sampled", "inclusion_prob", "novelty", "priority", "auto_outcome", "required_reviews",
+        "status", "verdict", "created_at", "decided_at",
+    ],
+    "review_assignments": ["id", "item_id", "reviewer", "claimed_at", "expires_at", "state"],
+    "review_decisions": [
+        "id", "item_id", "run_id", "case_id", "model", "repeat", "reviewer", "kind", "decision",
+        "category", "corrected_output", "note", "verdict", "auto_outcome", "agrees",
+        "claimed_at", "decided_at",
+    ],
 }
 
 
@@ -144,13 +161,15 @@ def test_schema_is_pinned(tmp_path: Path) -> None:
     assert [m.name for m in __import__("harness.store.db").store.db.migrations.applied(db)] == [
         "m001_initial",
         "m002_cases",
+        "m003_rescore",
+        "m004_review",
     ]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_db(tmp_path / "h.db")
     db = open_db(tmp_path / "h.db")
-    assert db["_sqlite_migrations"].count == 2
+    assert db["_sqlite_migrations"].count == 4
 
 
 def test_schema_doc_is_fresh() -> None:

@@ -1,0 +1,134 @@
+"""JUnit XML of a gate: one test case per suite case, so CI UIs list failures by name.
+
+Layout (the common Ant/Jenkins dialect that GitHub, GitLab, Jenkins and Azure read):
+- testsuite `harness.SUITE`: one testcase per case of the candidate run. A case fails when
+  every decided sample failed (message says whether it regressed from the baseline), is an
+  error when no sample could be scored (the model call failed), and is skipped when its
+  samples disagree (flaky: never a failure on its own, as in the gate);
+- testsuite `harness.SUITE.gate`: one testcase per SLO objective, per gated metric and one
+  for the verdict, so the agreement shows up by name too.
+
+Text from models and suites goes through ElementTree (escaped) after removing characters
+XML 1.0 cannot hold at all.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from harness.compare import CaseChange
+from harness.gate import GateResult
+from harness.metrics import CaseStats, case_stats
+
+_INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean(text: Any, limit: int = 4000) -> str:
+    s = _INVALID_XML.sub("\ufffd", str(text))
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def gate_junit(result: GateResult) -> str:
+    """The JUnit XML document for a gate result."""
+    root = ET.Element("testsuites", name="harness")
+    suite = result.cand.run["suite"]
+    root.append(_cases_suite(result, suite))
+    root.append(_gate_suite(result, suite))
+    _totals(root)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def _cases_suite(result: GateResult, suite: str) -> ET.Element:
+    el = ET.Element("testsuite", name=f"harness.{suite}")
+    props = ET.SubElement(el, "properties")
+    for name, value in (("run", result.cand.run["id"]),
+                        ("baseline", result.baseline.run["id"] if result.baseline else ""),
+                        ("verdict", result.verdict)):
+        ET.SubElement(props, "property", name=name, value=clean(value))
+    changes = {c.case_id: c for c in result.comparison.cases} if result.comparison else {}
+    latency = _latency_s(result)
+    for cid, stats in sorted(case_stats(result.cand.units).items()):
+        tc = ET.SubElement(el, "testcase", classname=f"harness.{suite}", name=cid,
+                           time=f"{latency.get(cid, 0.0):.3f}")
+        _case_outcome(tc, stats, changes.get(cid))
+    return el
+
+
+def _latency_s(result: GateResult) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for u in result.cand.units:
+        out[u.case_id] = out.get(u.case_id, 0.0) + (u.latency_ms or 0.0) / 1000
+    return out
+
+
+def _case_outcome(tc: ET.Element, s: CaseStats, change: CaseChange | None) -> None:
+    checks = "\n".join(change.failing_checks) if change else ""
+    if s.cls == "error":
+        ET.SubElement(tc, "error", message=f"no output: {s.errors} errored sample(s)",
+                      type="error").text = clean(checks)
+    elif s.cls == "flaky":
+        ET.SubElement(tc, "skipped", message=clean(
+            f"flaky: {s.passes}/{s.decided} samples passed; never fails the gate on its own"))
+    elif s.all_fail:
+        regressed = change is not None and change.status == "regressed"
+        kind = "regressed" if regressed else "failed"
+        message = "regressed: passed in the baseline, fails now" if regressed else \
+            f"failed: {s.decided - s.passes}/{s.decided} samples failed"
+        ET.SubElement(tc, "failure", message=clean(message), type=kind).text = clean(checks)
+
+
+# --------------------------------------------------------------------------- gate
+
+
+def _gate_suite(result: GateResult, suite: str) -> ET.Element:
+    el = ET.Element("testsuite", name=f"harness.{suite}.gate")
+    cls = f"harness.{suite}.gate"
+    for o in result.slo.results:
+        tc = ET.SubElement(el, "testcase", classname=cls, name=f"slo {o.metric}", time="0")
+        detail = f"{o.metric} = {o.value.value} [{o.value.low}, {o.value.high}], " \
+                 f"objective {o.bound_text()}, n = {o.value.n}"
+        if o.status == "breached":
+            ET.SubElement(tc, "failure", message=clean("breached: " + detail), type="slo")
+        elif o.status != "met":
+            ET.SubElement(tc, "skipped", message=clean(f"{o.status}: {detail}"))
+    for t in result.tests:
+        c = t.comparison
+        tc = ET.SubElement(el, "testcase", classname=cls, name=f"regression {c.name}", time="0")
+        detail = (f"difference {c.difference} [{c.low}, {c.high}], margin {t.margin}, "
+                  f"p(worse) {t.p_worse:.4g}")
+        if t.decision == "worse":
+            ET.SubElement(tc, "failure", message=clean("worse: " + detail), type="regression")
+        elif t.decision == "undecided":
+            ET.SubElement(tc, "skipped", message=clean("undecided: " + detail))
+    tc = ET.SubElement(el, "testcase", classname=cls, name="verdict", time="0")
+    if result.verdict in ("FAIL", "INCOMPLETE"):
+        ET.SubElement(tc, "failure", message=clean(result.headline()), type=result.verdict)
+    elif result.verdict == "INCONCLUSIVE":
+        ET.SubElement(tc, "skipped", message=clean(result.headline()))
+    return el
+
+
+def _totals(root: ET.Element) -> None:
+    """tests/failures/errors/skipped on every testsuite and on the root."""
+    grand = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for suite in root.findall("testsuite"):
+        cases = suite.findall("testcase")
+        counts = {
+            "tests": len(cases),
+            "failures": sum(1 for c in cases if c.find("failure") is not None),
+            "errors": sum(1 for c in cases if c.find("error") is not None),
+            "skipped": sum(1 for c in cases if c.find("skipped") is not None),
+        }
+        time = sum(float(c.get("time", "0")) for c in cases)
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            grand[key] += value
+        suite.set("time", f"{time:.3f}")
+    for key, value in grand.items():
+        root.set(key, str(value))

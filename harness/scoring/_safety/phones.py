@@ -1,0 +1,142 @@
+"""Phone numbers: a permissive regex proposes digit groups, Google's `phonenumbers` decides.
+
+A candidate is accepted when
+- it starts with `+` and is a possible number for its country code, or
+- it is a valid number in one of the common regions and is written with separators, or
+- a context word ("phone", "call", "fax"...) is next to it and it is at least possible.
+Everything else (a count, a price, a year, an order number) is not a phone number. Runs of
+groups that are too long are retried without their leading group, which separates a postcode
+written just before a number ("30971 21 253 109 8211").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR")
+CANDIDATE = re.compile(
+    r"(?<![\w.+\-#$€£/@%])(?:\+?\d{7,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,6}"
+    r"(?:[ .-]{1,2}\d{1,8}|[ .-]?\(\d{1,5}\)){0,6})"
+    r"(?:[ ]?(?:x|ext\.?|extension)[ ]?\d{1,6})?(?![\w]|[.,]\d)"
+)
+EXTENSION = re.compile(r"[ ]?(?:x|ext\.?|extension)[ ]?\d{1,6}$")
+DATE_LIKE = re.compile(
+    r"^(?:\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{2,4}|(?:19|20)\d\d-(?:19|20)\d\d)$"
+)
+GROUP = re.compile(r"\d+")
+AREA_CODE = re.compile(r"^\(\d{2,5}\)[ .-]?\d")  # "(081) 9958127": a layout only phones use
+CONTEXT = re.compile(
+    r"\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|desk|office|call|calling|called|"
+    r"text|sms|whats ?app|contact|reach|dial|answering|ring|hotline|number|ph|mob)\b",
+    re.IGNORECASE,
+)
+
+
+def find_phones(text: str) -> list[tuple[int, int, float]]:
+    """(start, end, confidence) of each phone number in `text`."""
+    out: list[tuple[int, int, float]] = []
+    for m in CANDIDATE.finditer(text):
+        candidate = m.group(0)
+        digits = sum(c.isdigit() for c in candidate)
+        if digits < 7:
+            continue
+        hit = _accept_with_prefix_retry(text, m.start(), candidate)
+        if hit is not None:
+            out.append(hit)
+    return out
+
+
+def _accept_with_prefix_retry(
+    text: str, start: int, candidate: str
+) -> tuple[int, int, float] | None:
+    while True:
+        score = _judge(text, start, candidate)
+        if score is not None:
+            return start, start + len(candidate), score
+        cut = re.match(r"\(?\d+\)? ", candidate)
+        if cut is None or candidate.startswith("+"):
+            return None
+        start += cut.end()
+        candidate = candidate[cut.end():]
+        if sum(c.isdigit() for c in candidate) < 7:
+            return None
+
+
+def _judge(text: str, start: int, candidate: str) -> float | None:
+    core = EXTENSION.sub("", candidate)
+    digits = sum(c.isdigit() for c in core)
+    if not 7 <= digits <= 15 or DATE_LIKE.match(core) or not _plausible_layout(core):
+        return None
+    context = CONTEXT.search(text, max(0, start - 40), start + len(candidate) + 12) is not None
+    valid, possible = _status(candidate)
+    if candidate.startswith("+"):
+        return 0.95 if valid else 0.85 if possible or _known_country(candidate) else None
+    if valid and (context or _phone_shaped(core, digits) or _trunk_prefixed(core, digits)):
+        return 0.9 if context else 0.7
+    if possible and (context or AREA_CODE.match(core)):
+        return 0.75 if context else 0.65
+    return None
+
+
+def _trunk_prefixed(core: str, digits: int) -> bool:
+    """A plain 10-11 digit run starting with the trunk prefix 0, as most of the world
+    writes national numbers ("07083619817")."""
+    return core.isdigit() and core.startswith("0") and 10 <= digits <= 11
+
+
+def _known_country(candidate: str) -> bool:
+    """`+` and a real country code before 8+ digits: a phone number even when its national
+    part breaks the country's numbering plan (as made-up numbers often do)."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return False
+    if number.country_code is None:
+        return False
+    region = phonenumbers.region_code_for_country_code(number.country_code)
+    return region != "ZZ" and len(str(number.national_number)) >= 7
+
+
+@lru_cache(maxsize=4096)
+def _status(candidate: str) -> tuple[bool, bool]:
+    """(valid in some region, possible in some region), memoised: numbers repeat."""
+    import phonenumbers
+
+    regions = (None,) if candidate.startswith("+") else REGIONS
+    possible = False
+    for region in regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True, True
+        possible = possible or phonenumbers.is_possible_number(number)
+    return False, possible
+
+
+def _plausible_layout(core: str) -> bool:
+    """Dots mixed with spaces, or two dotted groups, are decimals and versions, not phones."""
+    if "." not in core:
+        return True
+    return " " not in core and len(GROUP.findall(core)) >= 3
+
+
+def _phone_shaped(core: str, digits: int) -> bool:
+    """Without a context word, only a number laid out like a phone number counts:
+    separators, 9+ digits, no one-digit groups, mostly groups of 3 or more digits, and not
+    just two numbers separated by a space."""
+    groups = GROUP.findall(core)
+    if groups and groups[0] == "1":
+        groups = groups[1:]  # the North American "1-" prefix
+    if len(groups) < 2 or digits < 9 or any(len(g) == 1 for g in groups):
+        return False
+    if len(groups) == 5 and all(len(g) == 2 for g in groups) and groups[0][0] == "0":
+        return True  # French style: 0X XX XX XX XX
+    if len(groups) == 2 and not any(c in core for c in "-.()"):
+        # "94941 2505" is two numbers side by side; "07700 900123" is a trunk-prefixed number
+        return groups[0][0] == "0" and digits >= 10
+    return sum(len(g) >= 3 for g in groups) * 2 >= len(groups)

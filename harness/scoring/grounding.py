@@ -1,0 +1,238 @@
+"""`type: grounding`: is every claim of the answer supported by the case's passages?
+
+The answer is split into claims (sentences); each is checked against the case's
+`context` passages and judged supported or unsupported. Score = supported share; the
+check passes when that share reaches `threshold`. The evidence lists every claim with
+its verdict, best passage, spans (into the output and into the passage) and the signals
+that fired, so a reviewer can check each decision.
+
+- Modes: `offline` (default; lexical evidence and hard signals, nothing downloaded),
+  `embedding` (adds MiniLM sentence similarity; the `[ml]` extra), `llm` (a judge model
+  decides each claim; used by default when the check names a `model`).
+- Citations: a claim citing [2] must be supported by passage 2; citing a passage that
+  does not exist fails the claim.
+- Abstention: with `answerable: false`, declining to answer is the right answer and a
+  confident answer fails; when answerable, an answer that only abstains fails.
+- No claims at all is `not_applicable`, never a silent pass; no passages is `unscored`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from harness.models import ModelSpec, Score
+from harness.providers.base import Provider
+from harness.scoring._grounding import modes
+from harness.scoring._grounding.abstain import abstains, first_abstention
+from harness.scoring._grounding.claims import Claim, split_claims
+from harness.scoring._grounding.evidence import index_context
+from harness.scoring._grounding.verdicts import ClaimVerdict, tally
+from harness.scoring.base import CheckParams, ScoreContext, make_score
+from harness.scoring.registry import register
+
+ABSTAIN_CONFIDENCE = 0.8  # abstention is read by patterns; sure, not certain
+
+
+class GroundingParams(CheckParams):
+    threshold: float = Field(
+        default=0.9, ge=0, le=1, description="Share of claims that must be supported to pass."
+    )
+    mode: Literal["offline", "embedding", "llm"] | None = Field(
+        default=None,
+        description="How claims are checked: offline (lexical), embedding ([ml] extra) or "
+        "llm (a judge model). Default: llm when `model` is set, else offline.",
+    )
+    model: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.\-]+:.+$",
+        description="Judge model for mode llm, as provider:model (e.g. openai:gpt-4o-mini).",
+    )
+
+    @property
+    def effective_mode(self) -> str:
+        return self.mode or ("llm" if self.model else "offline")
+
+
+@register
+class Grounding:
+    type: ClassVar[str] = "grounding"
+    version: ClassVar[str] = "1"
+    Params: ClassVar[type[CheckParams]] = GroundingParams
+
+    async def score(self, ctx: ScoreContext) -> Score:
+        params = ctx.check
+        assert isinstance(params, GroundingParams)
+        text = ctx.completion.text
+        claims = answer_claims(text)
+        abstention = first_abstention(text)
+        base = {"mode": params.effective_mode, "answerable": ctx.case.answerable}
+        if abstention:
+            base["abstention_span"] = list(abstention)
+        if not claims:
+            return self._no_claims(ctx, abstention, base)
+        if not ctx.case.answerable and abstention is None:
+            return self._answered_unanswerable(ctx, claims, base)
+        passages = [p for p in ctx.case.context or [] if p.strip()]
+        if not passages:
+            return make_score(
+                ctx,
+                self,
+                "unscored",
+                None,
+                "the case has no context passages to check claims against",
+                confidence=0.0,
+                evidence=base,
+            )
+        try:
+            verdicts, audit = await self._verdicts(ctx, params, claims, passages)
+        except modes.Undecided as exc:
+            evidence = {**base, "judge": exc.audit} if exc.audit else base
+            return make_score(
+                ctx, self, "unscored", None, str(exc), confidence=0.0, evidence=evidence
+            )
+        if audit:
+            base["judge"] = audit
+        return self._tally(ctx, params, verdicts, abstention, base)
+
+    async def _verdicts(
+        self, ctx: ScoreContext, params: GroundingParams, claims: list[Claim], passages: list[str]
+    ) -> tuple[list[ClaimVerdict], dict[str, Any]]:
+        index = index_context(tuple(passages))
+        mode = params.effective_mode
+        if mode == "offline":
+            return modes.offline(claims, index), {}
+        if mode == "embedding":  # model inference: off the event loop
+            return await asyncio.to_thread(modes.embedding, claims, index), {}
+        return await _judged(ctx, params, claims, index)
+
+    def _answered_unanswerable(
+        self, ctx: ScoreContext, claims: list[Claim], base: dict[str, Any]
+    ) -> Score:
+        evidence = {
+            **base,
+            "claims": [
+                {"index": c.index, "text": c.text, "span": [c.start, c.end]} for c in claims
+            ],
+        }
+        return make_score(
+            ctx,
+            self,
+            "fail",
+            0.0,
+            "answered a question the passages cannot answer; it should have said it does not know",
+            confidence=ABSTAIN_CONFIDENCE,
+            evidence=evidence,
+        )
+
+    def _no_claims(
+        self, ctx: ScoreContext, abstention: tuple[int, int] | None, base: dict[str, Any]
+    ) -> Score:
+        evidence = {**base, "claims": [], "supported": 0, "total": 0}
+        if abstention and not ctx.case.answerable:
+            return make_score(
+                ctx,
+                self,
+                "pass",
+                1.0,
+                "abstained, as it should: the passages do not hold the answer",
+                confidence=ABSTAIN_CONFIDENCE,
+                evidence=evidence,
+            )
+        if abstention:
+            return make_score(
+                ctx,
+                self,
+                "fail",
+                0.0,
+                "abstained although the passages hold the answer (unhelpful)",
+                confidence=ABSTAIN_CONFIDENCE,
+                evidence=evidence,
+            )
+        return make_score(
+            ctx,
+            self,
+            "not_applicable",
+            None,
+            "the output makes no claim to check",
+            evidence=evidence,
+        )
+
+    def _tally(
+        self,
+        ctx: ScoreContext,
+        params: GroundingParams,
+        verdicts: list[ClaimVerdict],
+        abstention: tuple[int, int] | None,
+        base: dict[str, Any],
+    ) -> Score:
+        result = tally(verdicts, params.threshold)
+        bad = [v for v in verdicts if not v.supported]
+        evidence = {
+            **base,
+            "claims": [v.as_dict() for v in verdicts],
+            "supported": result.supported,
+            "total": result.total,
+            "threshold": params.threshold,
+            "unsupported": [v.claim.index for v in bad],
+        }
+        reason = (
+            f"{result.supported}/{result.total} claims supported (threshold {params.threshold:g})"
+        )
+        if bad:
+            reason += f"; unsupported: {_describe(bad[0])}"
+        if abstention and not ctx.case.answerable:
+            reason = "abstained; other statements: " + reason
+        outcome = "pass" if result.passed else "fail"
+        return make_score(
+            ctx,
+            self,
+            outcome,
+            round(result.share, 4),
+            reason,
+            confidence=result.confidence,
+            evidence=evidence,
+        )
+
+
+def answer_claims(text: str) -> list[Claim]:
+    """The answer's claims, leaving out sentences that abstain ("I don't know")."""
+    kept = [c for c in split_claims(text) if not abstains(c.text)]
+    return [replace(c, index=i) for i, c in enumerate(kept)]
+
+
+def _describe(verdict: ClaimVerdict) -> str:
+    text = verdict.claim.text.strip()
+    text = text if len(text) <= 80 else text[:77] + "..."
+    why = ", ".join(f"{s.name}: {s.text}" if s.text else s.name for s in verdict.signals[:2])
+    return f"{text!r}" + (f" ({why})" if why else "")
+
+
+async def _judged(
+    ctx: ScoreContext, params: GroundingParams, claims: list[Claim], index: Any
+) -> tuple[list[ClaimVerdict], dict[str, Any]]:
+    """Ask the check's judge model (or the context's judge); close what we opened."""
+    if params.model is None:
+        if not isinstance(ctx.judge, Provider):
+            raise modes.Undecided(
+                "mode llm needs a judge: set `model: provider:model` on the check"
+            )
+        return await modes.llm(claims, index, ctx.judge, _model_name(ctx.judge.name))
+    from harness.errors import HarnessError
+    from harness.providers import build_stack
+
+    try:
+        judge = build_stack(ModelSpec(ref=params.model))
+    except HarnessError as exc:
+        raise modes.Undecided(f"cannot use judge {params.model}: {exc}") from exc
+    try:
+        return await modes.llm(claims, index, judge, _model_name(params.model))
+    finally:
+        await judge.aclose()
+
+
+def _model_name(ref: str) -> str:
+    return ref.partition(":")[2]
