@@ -152,7 +152,7 @@ async def test_pairwise_judges_both_orders(judge_server) -> None:
     assert (score.outcome, score.score, score.confidence) == ("pass", 1.0, 1.0)
     assert score.evidence["verdicts"] == ["output", "output"]
     placed_first = [b["messages"][-1]["content"].split("Answer B:")[0] for b in script.bodies]
-    assert ["Paris." in p for p in placed_first] == [True, False]
+    assert sorted("Paris." in p for p in placed_first) == [False, True]  # both orders, any arrival
 
 
 async def test_pairwise_position_bias_shows_as_low_confidence(judge_server) -> None:
