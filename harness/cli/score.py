@@ -90,3 +90,8 @@ def _store_monitoring(check: str, suite: str, append_to: str | None, db_path: st
     run_id = store_monitoring_run(_store(db_path), suite, recorder.pairs(), run_id=append_to,
                                   check_type=check_type)
     err.print(f"stored as monitoring run {run_id} of {escape(suite)}")
+    from harness.cli.review import route_line
+    from harness.review.routing import route_run
+
+    # production traffic goes through the same review routing as a suite run (issue 6)
+    err.print(route_line(route_run(_store(db_path), run_id)), markup=False)

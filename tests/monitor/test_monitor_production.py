@@ -86,6 +86,8 @@ def test_harness_score_store_as(tmp_path: Path, capsys: pytest.CaptureFixture[st
     store = RunStore(open_db(db))
     (run,) = store.list_runs()
     assert (run["n_pass"], run["n_fail"]) == (1, 1)
+    assert "review:" in captured.err  # production traffic is routed to review like a suite run
+    assert store.db["review_routings"].count == 1  # routed once, by the medium-risk policy
     with pytest.raises(SystemExit) as done:
         main(["score", "regex", "--input", str(logs), "--run", run["id"], "--db", str(db)])
     assert done.value.code == 2
