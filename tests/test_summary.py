@@ -9,8 +9,15 @@ from harness.summary import summarize
 
 def row(outcome: str, scores: list[tuple[str, str]] = (), **kw) -> dict:
     base = dict(
-        outcome=outcome, model="m", latency_ms=100.0, cached=False, cost_usd=None,
-        prompt_tokens=1, completion_tokens=2, attempts=1, error_kind=None,
+        outcome=outcome,
+        model="m",
+        latency_ms=100.0,
+        cached=False,
+        cost_usd=None,
+        prompt_tokens=1,
+        completion_tokens=2,
+        attempts=1,
+        error_kind=None,
         scores=[{"check_name": n, "check_type": n, "outcome": o} for n, o in scores],
     )
     if outcome == "error":
@@ -27,7 +34,9 @@ def test_counts_rates_and_denominators() -> None:
     ]
     s = summarize(rows, planned=5)
     assert (s["pass"], s["fail"], s["error"], s["missing"]) == (2, 1, 1, 1)
-    assert s["pass_rate"]["n"] == 3 and s["pass_rate"]["k"] == 2  # errors are not in the denominator
+    assert (
+        s["pass_rate"]["n"] == 3 and s["pass_rate"]["k"] == 2
+    )  # errors are not in the denominator
     checks = {c["check"]: c for c in s["checks"]}
     assert checks["contains"]["pass_rate"]["value"] == pytest.approx(2 / 3)
     cost = checks["cost_usd"]
