@@ -30,6 +30,7 @@ from harness.scoring._grounding import modes
 from harness.scoring._grounding.abstain import abstains, first_abstention
 from harness.scoring._grounding.claims import Claim, split_claims
 from harness.scoring._grounding.evidence import index_context
+from harness.scoring._grounding.polar import check_polar
 from harness.scoring._grounding.verdicts import ClaimVerdict, tally
 from harness.scoring.base import CheckParams, ScoreContext, make_score
 from harness.scoring.registry import register
@@ -60,7 +61,7 @@ class GroundingParams(CheckParams):
 @register
 class Grounding:
     type: ClassVar[str] = "grounding"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     Params: ClassVar[type[CheckParams]] = GroundingParams
 
     async def score(self, ctx: ScoreContext) -> Score:
@@ -104,10 +105,12 @@ class Grounding:
         index = index_context(tuple(passages))
         mode = params.effective_mode
         if mode == "offline":
-            return modes.offline(claims, index), {}
-        if mode == "embedding":  # model inference: off the event loop
-            return await asyncio.to_thread(modes.embedding, claims, index), {}
-        return await _judged(ctx, params, claims, index)
+            verdicts, audit = modes.offline(claims, index), {}
+        elif mode == "embedding":  # model inference: off the event loop
+            verdicts, audit = await asyncio.to_thread(modes.embedding, claims, index), {}
+        else:
+            verdicts, audit = await _judged(ctx, params, claims, index)
+        return check_polar(ctx.completion.text, ctx.case.input, verdicts, index), audit
 
     def _answered_unanswerable(
         self, ctx: ScoreContext, claims: list[Claim], base: dict[str, Any]
