@@ -326,9 +326,6 @@ async def run_suite(
     if config.repeats < 1 or config.concurrency < 1:
         raise UsageError("--repeats and --concurrency must be at least 1")
     cases = [c for c in loaded.suite.cases if isinstance(c, Case)]
-    run_id, models, done, repeats = _open_run(loaded, config, store)
-    attempts = plan_attempts(cases, models, repeats, done)
-    outcome = RunOutcome(run_id=run_id, status="complete", planned=len(attempts), skipped=len(done))
     cache = SQLiteCache(store.db) if config.use_cache else None
     budget = Budget(config.budget_usd) if config.budget_usd is not None else None
     settings = StackSettings(
@@ -339,12 +336,23 @@ async def run_suite(
         rpm=config.rpm,
         circuit_threshold=config.circuit_threshold,
     )
-    stacks = {m.name: build_stack(m, settings, cache=cache, budget=budget) for m in models}
+
+    def build(models: list[ModelSpec]) -> dict[str, Provider]:
+        return {m.name: build_stack(m, settings, cache=cache, budget=budget) for m in models}
+
+    run_id, models, done, repeats, stacks = _open_run(loaded, config, store, build)
+    attempts = plan_attempts(cases, models, repeats, done)
+    outcome = RunOutcome(run_id=run_id, status="complete", planned=len(attempts), skipped=len(done))
     writer = _Writer(store, cache, config.batch_size)
     run = _Run(run_id, loaded, stacks, config, writer, on_result)
     if on_start is not None:
         on_start(run_id, len(attempts))
-    status = await _drive(run, attempts, config)
+    try:
+        status = await _drive(run, attempts, config)
+    except Exception:
+        writer.flush()  # keep what finished; the run can be resumed after the fix
+        store.set_status(run_id, "failed", time.time())
+        raise
     for stack in stacks.values():
         with contextlib.suppress(Exception):
             await stack.aclose()
@@ -383,18 +391,24 @@ async def _drive(run: _Run, attempts: list[Attempt], config: RunConfig) -> str:
 
 
 def _open_run(
-    loaded: LoadedSuite, config: RunConfig, store: RunStore
-) -> tuple[str, list[ModelSpec], set[tuple[str, str, int]], int]:
-    """Create a new run, or reopen one to resume: its id, models, done keys and repeats."""
+    loaded: LoadedSuite,
+    config: RunConfig,
+    store: RunStore,
+    build: Callable[[list[ModelSpec]], dict[str, Provider]],
+) -> tuple[str, list[ModelSpec], set[tuple[str, str, int]], int, dict[str, Provider]]:
+    """Create a new run, or reopen one to resume: its id, models, done keys, repeats and
+    provider stacks. The stacks are built before anything is written, so a model that cannot
+    be set up (no key, unknown module) leaves no half-made run behind."""
     if config.resume is None:
         models = resolve_models(loaded, config.models)
+        stacks = build(models)
         versions = {t: get_scorer(t).version for t in sorted(_check_types(loaded))}
         spec = make_spec(loaded, models, config, versions)
         planned = len(loaded.suite.cases) * len(models) * config.repeats
         store.create_run(spec, planned)
         cases = [c for c in loaded.suite.cases if isinstance(c, Case)]
         store.write_cases(spec.run_id, [(c, render_messages(loaded, c)) for c in cases])
-        return spec.run_id, models, set(), config.repeats
+        return spec.run_id, models, set(), config.repeats, stacks
     run = store.get_run(config.resume)
     if run["status"] == "complete" and not config.retry_errors:
         raise UsageError(f"run {run['id']} is already complete; nothing to resume")
@@ -408,9 +422,10 @@ def _open_run(
         raise UsageError("--model cannot be combined with --resume: a run keeps its models")
     spec = RunSpec.model_validate(run["spec"])
     models = _resume_models(list(spec.models), loaded)
+    stacks = build(models)
     done = store.done_keys(run["id"], include_errors=not config.retry_errors)
     store.set_status(run["id"], "running")
-    return run["id"], models, done, spec.repeats
+    return run["id"], models, done, spec.repeats, stacks
 
 
 def _resume_models(stored: list[ModelSpec], loaded: LoadedSuite) -> list[ModelSpec]:

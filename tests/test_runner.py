@@ -249,3 +249,10 @@ async def test_unknown_provider_is_a_usage_error(tmp_path: Path, store: RunStore
     suite = load_suite(write_suite(tmp_path, "http://127.0.0.1:1/v1", ["a"]))
     with pytest.raises(UsageError, match="nosuch"):
         await run_suite(suite, RunConfig(models=("nosuch:model",)), store)
+
+
+async def test_a_model_that_cannot_be_set_up_leaves_no_run(tmp_path: Path, store: RunStore) -> None:
+    suite = load_suite(write_suite(tmp_path, "http://127.0.0.1:1/v1", ["a"]))
+    with pytest.raises(UsageError, match="cannot import"):
+        await run_suite(suite, RunConfig(models=("python:no_such_module_x:fn",)), store)
+    assert store.list_runs() == []
