@@ -113,9 +113,12 @@ def resolve_models(loaded: LoadedSuite, overrides: tuple[str, ...]) -> list[Mode
     return models
 
 
-def _scorer_plan(loaded: LoadedSuite) -> dict[str, list[tuple[Scorer, CheckParams]]]:
+CheckPlan = dict[str, list[tuple[Scorer, CheckParams]]]  # case id -> its scorers and params
+
+
+def _scorer_plan(loaded: LoadedSuite) -> CheckPlan:
     """Validated checks per case, built once so scoring a result does no parsing."""
-    plan: dict[str, list[tuple[Scorer, CheckParams]]] = {}
+    plan: CheckPlan = {}
     scorers: dict[str, Scorer] = {}
     validated: dict[str, CheckParams] = {}  # suite and rubric checks repeat on every case
     for case in loaded.suite.cases:
@@ -175,7 +178,7 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        if not self.buffer and not (self.cache and self.cache._pending):
+        if not self.buffer and not (self.cache and self.cache.has_pending):
             return
         batch, self.buffer = self.buffer, []
         self.store.write_results(batch, before_commit=self.cache.flush if self.cache else None)
@@ -207,6 +210,7 @@ class _Run:
         config: RunConfig,
         writer: _Writer,
         on_result: ProgressFn | None,
+        checks: CheckPlan,
     ) -> None:
         self.run_id = run_id
         self.loaded = loaded
@@ -214,7 +218,7 @@ class _Run:
         self.config = config
         self.writer = writer
         self.on_result = on_result
-        self.checks = _scorer_plan(loaded)
+        self.checks = checks
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.stop_reason: str | None = None
         self.counts = {"pass": 0, "fail": 0, "error": 0}
@@ -340,11 +344,12 @@ async def run_suite(
     def build(models: list[ModelSpec]) -> dict[str, Provider]:
         return {m.name: build_stack(m, settings, cache=cache, budget=budget) for m in models}
 
-    run_id, models, done, repeats, stacks = _open_run(loaded, config, store, build)
+    checks = _scorer_plan(loaded)
+    run_id, models, done, repeats, stacks = _open_run(loaded, config, store, build, checks)
     attempts = plan_attempts(cases, models, repeats, done)
     outcome = RunOutcome(run_id=run_id, status="complete", planned=len(attempts), skipped=len(done))
     writer = _Writer(store, cache, config.batch_size)
-    run = _Run(run_id, loaded, stacks, config, writer, on_result)
+    run = _Run(run_id, loaded, stacks, config, writer, on_result, checks)
     if on_start is not None:
         on_start(run_id, len(attempts))
     try:
@@ -395,6 +400,7 @@ def _open_run(
     config: RunConfig,
     store: RunStore,
     build: Callable[[list[ModelSpec]], dict[str, Provider]],
+    checks: CheckPlan,
 ) -> tuple[str, list[ModelSpec], set[tuple[str, str, int]], int, dict[str, Provider]]:
     """Create a new run, or reopen one to resume: its id, models, done keys, repeats and
     provider stacks. The stacks are built before anything is written, so a model that cannot
@@ -402,7 +408,7 @@ def _open_run(
     if config.resume is None:
         models = resolve_models(loaded, config.models)
         stacks = build(models)
-        versions = {t: get_scorer(t).version for t in sorted(_check_types(loaded))}
+        versions = dict(sorted({s.type: s.version for p in checks.values() for s, _ in p}.items()))
         spec = make_spec(loaded, models, config, versions)
         planned = len(loaded.suite.cases) * len(models) * config.repeats
         store.create_run(spec, planned)
@@ -433,12 +439,3 @@ def _resume_models(stored: list[ModelSpec], loaded: LoadedSuite) -> list[ModelSp
     secrets redacted, so options such as literal headers must come from the file again."""
     in_file = {m.name: m for m in loaded.suite.models()}
     return [in_file.get(m.name, m) for m in stored]
-
-
-def _check_types(loaded: LoadedSuite) -> set[str]:
-    return {
-        spec.type
-        for case in loaded.suite.cases
-        if isinstance(case, Case)
-        for spec in loaded.checks_for(case)
-    }

@@ -9,15 +9,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from harness.reporting.fmt import ms
+
 
 def _pct(rate: dict[str, Any]) -> str:
     if rate["value"] is None:
         return "n/a (0 decided)"
     return f"{rate['value']:.1%} [{rate['low']:.1%}, {rate['high']:.1%}] ({rate['k']}/{rate['n']})"
-
-
-def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.0f} ms"
 
 
 def _first_time_lines(summary: dict[str, Any]) -> list[Text]:
@@ -69,7 +67,7 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
     cost_text = "unknown" if cost["total"] is None else f"${cost['total']:.4f}"
     lines.append(
         Text(
-            f"latency p50 {_ms(lat['p50'])}, p95 {_ms(lat['p95'])} (n={lat['n']}); "
+            f"latency p50 {ms(lat['p50'])}, p95 {ms(lat['p95'])} (n={lat['n']}); "
             f"tokens {tok['prompt']:,} in / {tok['completion']:,} out; cost {cost_text}; "
             f"cached {summary['cached']}, retried {summary['retried']}"
         )

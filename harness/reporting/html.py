@@ -42,6 +42,7 @@ from harness.monitor.core import (
 )
 from harness.monitor.history import load_series, suite_file
 from harness.reporting import svg
+from harness.reporting.fmt import ms
 from harness.reporting.triage import failure_modes, slice_gaps, tag_rates
 from harness.summary import summarize
 
@@ -71,7 +72,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters.update(metric=lambda v, name: fmt(v, name), pct=_pct, ms=_ms, usd=_usd,
+    env.filters.update(metric=lambda v, name: fmt(v, name), pct=_pct, ms=ms, usd=_usd,
                        num=_num, when=_when)
     env.globals.update(bar=svg.interval_bar, slo_label=slo_label)
     return env
@@ -280,10 +281,6 @@ def alarm_rows(alarms: list[Alarm]) -> list[dict[str, Any]]:
 
 def _pct(v: float | None, digits: int = 1) -> str:
     return "n/a" if v is None else f"{v * 100:.{digits}f}%"
-
-
-def _ms(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:,.0f} ms"
 
 
 def _usd(v: float | None) -> str:

@@ -33,6 +33,10 @@ class SQLiteCache:
     def put(self, key: str, completion: Completion, provider: str = "") -> None:
         self._pending[key] = (provider, completion.model_dump_json())
 
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
     def flush(self, conn: sqlite3.Connection) -> None:
         """Write pending entries; call inside an open transaction."""
         if not self._pending:
