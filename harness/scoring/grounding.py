@@ -14,6 +14,10 @@ that fired, so a reviewer can check each decision.
 - Abstention: with `answerable: false`, declining to answer is the right answer and a
   confident answer fails; when answerable, an answer that only abstains fails.
 - No claims at all is `not_applicable`, never a silent pass; no passages is `unscored`.
+- Attribution: `claims` (default) checks what the answer asserts; `all` holds every
+  sentence to the passages, as knowledge-grounded dialogue is annotated (AIS, "attributable
+  to identified sources", and the BEGIN benchmark built on it): a question or a short
+  reaction conveys nothing the passages state, so it counts as unattributable.
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ from harness.scoring._grounding.abstain import abstains, first_abstention
 from harness.scoring._grounding.claims import Claim, split_claims
 from harness.scoring._grounding.evidence import index_context
 from harness.scoring._grounding.polar import check_polar
-from harness.scoring._grounding.verdicts import ClaimVerdict, tally
+from harness.scoring._grounding.verdicts import ClaimVerdict, Signal, tally
 from harness.scoring.base import CheckParams, ScoreContext, make_score
 from harness.scoring.registry import register
 
 ABSTAIN_CONFIDENCE = 0.8  # abstention is read by patterns; sure, not certain
+QUESTION_SUPPORT = 0.2  # under `attribution: all`: a fail, by definition rather than evidence
 
 
 class GroundingParams(CheckParams):
@@ -53,6 +58,13 @@ class GroundingParams(CheckParams):
         description="Judge model for mode llm, as provider:model (e.g. openai:gpt-4o-mini).",
     )
 
+    attribution: Literal["claims", "all"] = Field(
+        default="claims",
+        description="What must be supported: `claims` (the statements of the answer; "
+        "questions and short reactions are not checked) or `all` (every sentence, as in "
+        "knowledge-grounded dialogue: a question or reaction counts as unattributable).",
+    )
+
     @property
     def effective_mode(self) -> str:
         return self.mode or ("llm" if self.model else "offline")
@@ -61,14 +73,14 @@ class GroundingParams(CheckParams):
 @register
 class Grounding:
     type: ClassVar[str] = "grounding"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     Params: ClassVar[type[CheckParams]] = GroundingParams
 
     async def score(self, ctx: ScoreContext) -> Score:
         params = ctx.check
         assert isinstance(params, GroundingParams)
         text = ctx.completion.text
-        claims = answer_claims(text)
+        claims = answer_claims(text, every_sentence=params.attribution == "all")
         abstention = first_abstention(text)
         base = {"mode": params.effective_mode, "answerable": ctx.case.answerable}
         if abstention:
@@ -103,13 +115,17 @@ class Grounding:
         self, ctx: ScoreContext, params: GroundingParams, claims: list[Claim], passages: list[str]
     ) -> tuple[list[ClaimVerdict], dict[str, Any]]:
         index = index_context(tuple(passages))
+        statements = [c for c in claims if not c.question]
         mode = params.effective_mode
-        if mode == "offline":
-            verdicts, audit = modes.offline(claims, index), {}
+        if not statements:
+            verdicts, audit = [], {}
+        elif mode == "offline":
+            verdicts, audit = modes.offline(statements, index), {}
         elif mode == "embedding":  # model inference: off the event loop
-            verdicts, audit = await asyncio.to_thread(modes.embedding, claims, index), {}
+            verdicts, audit = await asyncio.to_thread(modes.embedding, statements, index), {}
         else:
-            verdicts, audit = await _judged(ctx, params, claims, index)
+            verdicts, audit = await _judged(ctx, params, statements, index)
+        verdicts = _with_questions(claims, verdicts)
         return check_polar(ctx.completion.text, ctx.case.input, verdicts, index), audit
 
     def _answered_unanswerable(
@@ -201,10 +217,21 @@ class Grounding:
         )
 
 
-def answer_claims(text: str) -> list[Claim]:
+def answer_claims(text: str, *, every_sentence: bool = False) -> list[Claim]:
     """The answer's claims, leaving out sentences that abstain ("I don't know")."""
-    kept = [c for c in split_claims(text) if not abstains(c.text)]
+    kept = [c for c in split_claims(text, every_sentence=every_sentence) if not abstains(c.text)]
     return [replace(c, index=i) for i, c in enumerate(kept)]
+
+
+def _with_questions(claims: list[Claim], verdicts: list[ClaimVerdict]) -> list[ClaimVerdict]:
+    """Every claim's verdict in order: a question (kept under `attribution: all`) states
+    nothing a passage can support, so it is unattributable whatever its words."""
+    judged = iter(verdicts)
+    signal = Signal("question", "a question: nothing in it can be attributed to the passages")
+    return [
+        ClaimVerdict(c, QUESTION_SUPPORT, signals=(signal,)) if c.question else next(judged)
+        for c in claims
+    ]
 
 
 def _describe(verdict: ClaimVerdict) -> str:

@@ -168,6 +168,29 @@ def test_no_claims_is_not_applicable_never_a_silent_pass() -> None:
             assert score.score is None
 
 
+# --------------------------------------------------------------------------- attribution: all
+
+
+def test_attribution_all_holds_questions_to_the_passages() -> None:
+    output = "Do you want express delivery? Express delivery takes 1-2 business days."
+    assert grade(output).outcome == "pass"  # claims: the question asserts nothing
+    strict = grade(output, attribution="all")
+    assert strict.outcome == "fail"
+    assert signal_names(strict, 0) == {"question"}
+    assert claim(strict, 1)["verdict"] == "supported"
+    only_question = grade("Which pot do you mean?", attribution="all")
+    assert only_question.outcome == "fail"  # not "nothing to check": nothing attributable
+
+
+def test_attribution_all_counts_any_first_person_statement_as_the_speakers() -> None:
+    output = "I know express delivery takes 1-2 business days."
+    assert grade(output).outcome == "pass"  # every word is in the passages
+    strict = grade(output, attribution="all")
+    assert strict.outcome == "fail"
+    assert "speaker_statement" in signal_names(strict, 0)
+    assert grade("Thanks!", attribution="all").outcome == "not_applicable"
+
+
 def test_no_context_is_unscored_with_the_reason() -> None:
     for context in (None, [], ["  "]):
         score = grade("Refunds take 30 days.", context=context)

@@ -71,6 +71,21 @@ def test_claims_skip_questions_and_reactions_but_keep_a_bare_answer() -> None:
     assert [c.text for c in split_claims("Faarooq")] == ["Faarooq"]
 
 
+def test_a_longer_sentence_with_one_content_word_is_a_claim_not_a_reaction() -> None:
+    claims = split_claims("You have a license as well. Refunds take 30 days.")
+    assert [c.text for c in claims] == ["You have a license as well.", "Refunds take 30 days."]
+
+
+def test_every_sentence_keeps_questions_marked_and_claims_strict() -> None:
+    claims = split_claims(
+        "That's terrible! Refunds take 30 days. Is that your order number?", every_sentence=True
+    )
+    assert [(c.text, c.question, c.strict) for c in claims] == [
+        ("Refunds take 30 days.", False, True),
+        ("Is that your order number?", True, True),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "cited"), [("x [2].", (2,)), ("x [1, 3]", (1, 3)), ("x [2-4]", (2, 3, 4)), ("x", ())]
 )

@@ -1,4 +1,4 @@
-"""The polar-answer signal: a "yes"/"no" asserts the yes/no question it answers."""
+"""The polar-answer signal: a "yes"/"no" asserts what it answers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from harness.models import Case, Completion, Score
 from harness.scoring import ScoreContext, get_scorer
-from harness.scoring._grounding.polar import polar_question, polar_word
+from harness.scoring._grounding.polar import Target, polar_target, polar_word
 from harness.scoring.grounding import GroundingParams
 
 PASSAGES = ["The museum opens at nine and closes at five. Entry for children is free."]
@@ -35,25 +35,35 @@ def test_polar_word(answer: str, word: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("user_input", "question"),
+    ("user_input", "target"),
     [
-        ("Nice. Is the museum open on Mondays?", "Is the museum open on Mondays?"),
+        ("Nice. Is the museum open on Mondays?", Target("Is the museum open on Mondays?")),
+        ("is the museum open on mondays", Target("is the museum open on mondays")),  # no "?"
+        (
+            "oh wow i did not know that does it close at five?",
+            Target("does it close at five?"),
+        ),
+        # put to the assistant: a yes answers about the speaker
+        ("Do you like modern sculpture?", Target("Do you like modern sculpture?", True)),
         (
             "oh wow i did not know that do you like modern sculpture?",
-            "do you like modern sculpture?",
+            Target("do you like modern sculpture?", True),
         ),
+        # "do you know if X?" asks about X
+        ("Do you know if the museum closes at five?", Target("the museum closes at five?")),
+        ("Can you tell me about the museum garden?", None),  # a request: "sure" complies
         ("When does the museum open?", None),  # not a yes/no question
         ("The museum is lovely. Don't you agree?", None),  # points back: one content word
-        ("The museum is lovely.", None),  # no question at all
+        ("The museum is lovely.", None),  # no question: a yes there mostly means "I hear you"
         (None, None),
     ],
 )
-def test_polar_question(user_input: str | None, question: str | None) -> None:
-    assert polar_question(user_input) == question
+def test_polar_target(user_input: str | None, target: Target | None) -> None:
+    assert polar_target(user_input) == target
 
 
 def test_yes_to_a_question_the_passages_do_not_address_fails() -> None:
-    score = grade(COPIED, "Have you ever painted the museum's garden?")
+    score = grade(COPIED, "Is the museum garden open to dogs?")
     assert score.outcome == "fail"
     assert "unsupported_polar_answer" in names(score)
     signal = score.evidence["claims"][0]["signals"][0]
@@ -67,5 +77,21 @@ def test_yes_to_a_question_the_passages_address_passes() -> None:
 
 
 def test_no_polar_word_or_no_question_leaves_the_verdict_alone() -> None:
-    assert grade(COPIED[5:], "Have you ever painted the museum's garden?").outcome == "pass"
+    assert grade(COPIED[5:], "Is the museum garden open to dogs?").outcome == "pass"
     assert grade(COPIED, None).outcome == "pass"
+
+
+def test_yes_to_a_question_about_the_speaker_fails_even_when_the_rest_is_copied() -> None:
+    score = grade(COPIED, "Have you ever painted the museum's garden?")
+    assert score.outcome == "fail"
+    assert "speaker_polar_answer" in names(score)
+
+
+def test_sure_to_a_request_is_not_an_assertion() -> None:
+    assert (
+        grade(
+            "Sure! The museum opens at nine and closes at five.",
+            "Can you tell me when the museum opens?",
+        ).outcome
+        == "pass"
+    )

@@ -2,8 +2,10 @@
 
 Sentences come from nupunkt (a maintained Punkt implementation that ships its model, so no
 download). A sentence made only of citation markers ("... 30 days. [1]") belongs to the
-sentence before it. Questions and sentences without a content word ("Sure!", "Thanks.")
-assert nothing, so they are not claims.
+sentence before it. Sentences without a content word ("Sure!", "Thanks.") assert nothing,
+so they are never claims, and neither are short reactions ("That's true!"); questions are
+not claims either, unless the caller asks for every sentence (`attribution: all`, where a
+question must be attributable too, and so cannot be).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from harness.scoring._grounding.text import Token, is_content, tokenize
 
+REACTION_WORDS = 3  # a reaction is at most this many words ("That's terrible!")
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 _ONLY_CITATIONS = re.compile(r"^\s*(?:\[\d+(?:\s*[,;–-]\s*\d+)*\]\s*[.,;]?\s*)+$")
 
@@ -29,6 +32,8 @@ class Claim:
     end: int
     citations: tuple[int, ...] = ()
     tokens: tuple[Token, ...] = field(default=(), repr=False)  # offsets relative to the claim
+    question: bool = False  # kept only when every sentence must be attributable
+    strict: bool = False  # every sentence must be attributable (`attribution: all`)
 
 
 @cache
@@ -90,31 +95,50 @@ def strip_citations(text: str) -> str:
     return _CITATION.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def split_claims(text: str) -> list[Claim]:
+def split_claims(text: str, *, every_sentence: bool = False) -> list[Claim]:
     """The claims of an answer, in order, with offsets into `text`.
 
-    When the answer has several sentences, one whose only content word is an ordinary
-    word ("That's terrible!", "I agree.") is a reaction, not a claim; a one-sentence answer
-    is always checked, since a bare "Faarooq" or "alcohol" is the whole answer.
+    When the answer has several sentences, a short one whose only content word is an
+    ordinary word ("That's terrible!", "I agree.") is a reaction, not a claim; a
+    one-sentence answer is always checked, since a bare "Faarooq" or "alcohol" is the whole
+    answer. With `every_sentence`, questions are kept too (marked), and every claim is
+    strict.
     """
     sentences = []
     for start, end in _merge_citation_only(text, sentence_spans(text)):
         sentence = text[start:end]
         tokens = tuple(tokenize(strip_citations(sentence)))
         content = [t for t in tokens if is_content(t)]
-        if content and not sentence.rstrip().endswith("?"):
-            sentences.append((start, end, tokens, content))
+        question = sentence.rstrip().endswith("?")
+        if content and (every_sentence or not question):
+            sentences.append((start, end, tokens, content, question))
     if len(sentences) > 1:
-        sentences = [s for s in sentences if not _reaction(s[3])] or sentences
+        sentences = [s for s in sentences if not _reaction(s[2], s[3])] or sentences
     return [
-        Claim(i, text[start:end], start, end, citations_in(text[start:end]), tokens)
-        for i, (start, end, tokens, _) in enumerate(sentences)
+        Claim(
+            i,
+            text[start:end],
+            start,
+            end,
+            citations_in(text[start:end]),
+            tokens,
+            question,
+            strict=every_sentence,
+        )
+        for i, (start, end, tokens, _, question) in enumerate(sentences)
     ]
 
 
-def _reaction(content: list[Token]) -> bool:
+def _reaction(tokens: tuple[Token, ...], content: list[Token]) -> bool:
+    """One ordinary content word in a short sentence; "you have a license as well" has one
+    content word too, but says something checkable, and is longer."""
     only = content[0]
-    return len(content) == 1 and not only.is_number and not (only.is_capitalized and only.start > 0)
+    return (
+        len(content) == 1
+        and len(tokens) <= REACTION_WORDS
+        and not only.is_number
+        and not (only.is_capitalized and only.start > 0)
+    )
 
 
 def _merge_citation_only(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -9,7 +9,9 @@ A claim is supported when
 - a simple fact (at most SIMPLE_FACT content words) is stated within one sentence
   (sentence recall >= MIN_SENTENCE), and
 - no hard signal fires: a number or name no passage contains, a negation the evidence
-  lacks, or a first-person statement (about the speaker, which no passage can support).
+  lacks, or a first-person statement with words the passages lack (about the speaker,
+  which no passage can support; under `attribution: all`, any first-person statement:
+  "I know it is the largest state" wraps a fact in the speaker's own claim).
 
 The thresholds were chosen on half of the development samples and checked on the other
 half (bench/accuracy_grounding.py); they are few on purpose so they carry to new data.
@@ -138,10 +140,15 @@ def _support(claim: Claim, ev: ClaimEvidence) -> tuple[float, list[Signal]]:
     hard = _hard_signals(claim, ev)
     if hard:
         support = min(support, HARD_SUPPORT)
-    elif ev.missing and _FIRST_PERSON.search(claim.text):
+    elif _about_speaker(claim, ev):
         signals.append(Signal("speaker_statement", "a statement about the speaker"))
         support = min(support, SOFT_SUPPORT)
     return support, hard + signals
+
+
+def _about_speaker(claim: Claim, ev: ClaimEvidence) -> bool:
+    """A first-person statement that says more than the passages (any, when strict)."""
+    return (claim.strict or bool(ev.missing)) and bool(_FIRST_PERSON.search(claim.text))
 
 
 def _hard_signals(claim: Claim, ev: ClaimEvidence) -> list[Signal]:
