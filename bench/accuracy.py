@@ -232,6 +232,16 @@ def gsm8k_rows(r: dict[str, Any]) -> Iterator[Labelled]:
     yield {"id": f"{r['id']}-wrong", "output": tampered, "pattern": pattern}, True
 
 
+WHOLE_TURN = {"begin-wow"}  # labelled for the whole turn's attribution, not its claims
+
+
+def grounding_check(dataset: str) -> dict[str, Any]:
+    """The check as a user would configure it for what the set's labels mean."""
+    if dataset in WHOLE_TURN:
+        return {"type": "grounding", "attribution": "all"}
+    return {"type": "grounding"}
+
+
 def judge_grounding_check(model: str, base_url: str | None) -> dict[str, Any]:
     check: dict[str, Any] = {
         "type": "judge", "id": "judge-grounded", "model": model, "threshold": 1.0,
@@ -247,11 +257,19 @@ def judge_grounding_check(model: str, base_url: str | None) -> dict[str, Any]:
 def builtin_specs(judge: str | None = None, judge_base_url: str | None = None) -> list[DatasetSpec]:
     ground = {"summedits": 0.62, "halueval-qa": 0.93, "begin-wow": 0.90}
     specs = [
-        DatasetSpec("grounding", name, {"type": "grounding"}, grounding_rows,
+        DatasetSpec("grounding", name, grounding_check(name), grounding_rows,
                     (Target("balanced_accuracy", goal), Target("throughput", 200)),
-                    "offline mode; details in docs/accuracy_grounding.md")
+                    "offline mode; details in docs/accuracy_grounding.md" + (
+                        "; `attribution: all`: BEGIN labels whether the whole dialogue turn is "
+                        "attributable (AIS), so questions and statements about the speaker "
+                        "count" if name in WHOLE_TURN else ""))
         for name, goal in ground.items()
     ]
+    specs.append(DatasetSpec(
+        "grounding", "begin-wow", {"type": "grounding", "id": "grounding-default"},
+        grounding_rows, (),
+        "the default `attribution: claims` on BEGIN, for comparison: questions and first-person "
+        "framing are not checked there, while BEGIN's annotators count them"))
     specs += [
         DatasetSpec("safety", "presidio-synth-pii", {"type": "pii", "entities": STRUCTURED_PII},
                     pii_rows, (Target("recall", 0.98), Target("precision", 0.95),

@@ -21,8 +21,17 @@ thresholds of the offline rule (harness/scoring/_grounding/offline.py) were chos
 half the same way. `--tune` re-runs that search and prints it (the constants in the code
 are not changed by it).
 
+Each set is scored with the check configured for what its labels mean. SummEdits and
+HaluEval label the facts an answer asserts (`attribution: claims`, the default). BEGIN
+labels whether the whole dialogue turn is attributable to the knowledge snippet, AIS-style:
+a question, an opinion or a statement about the speaker is "not fully attributable" there,
+which is `attribution: all`; the default is reported for it too. BEGIN publishes its own
+dev split (wow/begin_dev_wow.tsv in google/BEGIN-dataset, not in the data folder); the
+rules behind `attribution: all` were chosen on it and on the tune half, and
+`--begin-dev PATH` adds its figures.
+
     python bench/accuracy_grounding.py [DATA_DIR] [--mode offline|embedding|llm]
-        [--model openai:gpt-4o-mini] [--tune] [--no-write]
+        [--model openai:gpt-4o-mini] [--begin-dev begin_dev_wow.tsv] [--tune] [--no-write]
 
 Targets (issue 3, balanced accuracy, offline): summedits >= 0.62 (baseline 0.48),
 halueval-qa >= 0.93 (0.90), begin-wow >= 0.90 (0.86); throughput >= 200 items/s.
@@ -57,6 +66,32 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"
 DATASETS = ("summedits", "halueval-qa", "begin-wow")
 TARGETS = {"summedits": 0.62, "halueval-qa": 0.93, "begin-wow": 0.90}
 STATED_BASELINE = {"summedits": 0.48, "halueval-qa": 0.90, "begin-wow": 0.86}
+# What each set's labels mean (see the docstring); BEGIN's dev split is annotated like its test.
+ATTRIBUTION = {"summedits": "claims", "halueval-qa": "claims", "begin-wow": "all"}
+BEGIN_DEV = "begin-wow-dev"
+
+
+@dataclass(frozen=True)
+class Config:
+    """One line group of the report: a data set scored with one check setting."""
+
+    data: str
+    attribution: str
+    counts: bool  # judged against the target (else shown for comparison)
+
+    @property
+    def label(self) -> str:
+        return f"{self.data} ({self.attribution})"
+
+
+def configs(with_begin_dev: bool) -> list[Config]:
+    out = [Config(name, ATTRIBUTION[name], True) for name in DATASETS]
+    out.append(Config("begin-wow", "claims", False))
+    if with_begin_dev:
+        out += [Config(BEGIN_DEV, "all", False), Config(BEGIN_DEV, "claims", False)]
+    return out
+
+
 MIN_THROUGHPUT = 200.0
 SPLITS = ("tune", "held-out", "all")
 OUT = ROOT / "docs" / "accuracy_grounding.md"
@@ -76,6 +111,20 @@ class Row:
     @property
     def split(self) -> str:
         return "tune" if zlib.crc32(self.id.encode()) % 2 == 0 else "held-out"
+
+
+def load_begin_tsv(path: Path) -> list[Row]:
+    """BEGIN's own TSV (model_name, data_source, knowledge, message, response, begin_label);
+    'Generic' rows are left out, as in the data folder's copy of the test split."""
+    rows = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines[1:], start=2):
+        parts = line.split("\t")
+        if len(parts) != 6 or parts[5] not in ("Fully attributable", "Not fully attributable"):
+            continue
+        _, _, knowledge, message, response, label = parts
+        rows.append(Row(f"begin-dev-{n}", knowledge, message, response, label.startswith("Not")))
+    return rows
 
 
 def load(data_dir: Path, name: str) -> list[Row]:
@@ -215,53 +264,84 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def evaluate(data_dir: Path, params: GroundingParams) -> tuple[list[str], dict[str, Any]]:
+def evaluate(
+    data_dir: Path, params: GroundingParams, begin_dev: Path | None = None
+) -> tuple[list[str], dict[str, Any]]:
     lines = [
-        "| data set | split | n | balanced acc. | precision | recall | AUROC (score) "
-        "| AUROC (weakest claim) | baseline bal. acc. | baseline AUROC | target | items/s |",
+        "| data set (attribution) | split | n | balanced acc. | precision | recall "
+        "| AUROC (score) | AUROC (weakest claim) | baseline bal. acc. | baseline AUROC | target "
+        "| items/s |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     summary: dict[str, Any] = {}
-    for name in DATASETS:
-        rows = load(data_dir, name)
-        scored, seconds = score_rows(rows, params)
+    for config in configs(begin_dev is not None):
+        if config.data == BEGIN_DEV:
+            assert begin_dev is not None
+            rows = load_begin_tsv(begin_dev)
+        else:
+            rows = load(data_dir, config.data)
+        setting = params.model_copy(update={"attribution": config.attribution})
+        scored, seconds = score_rows(rows, setting)
         rate = len(rows) / seconds
-        parts = by_split(scored, lambda s: s.row.split)
-        tune = parts["tune"]
-        cut = fit_threshold([overlap(s.row) for s in tune], [s.row.hallucinated for s in tune])
-        for split in SPLITS:
-            sel = parts[split]
-            labels = [s.row.hallucinated for s in sel]
-            ours = metrics([s.flagged for s in sel], labels, [s.score for s in sel])
-            weakest = metrics([s.flagged for s in sel], labels, [s.weakest for s in sel])["auroc"]
-            ov = [overlap(s.row) for s in sel]
-            base = metrics([v < cut for v in ov], labels, [1 - v for v in ov])
-            target = TARGETS[name]
-            lines.append(
-                f"| {name} | {split} | {ours['n']} | {fmt(ours['balanced_accuracy'])} "
-                f"| {fmt(ours['precision'])} | {fmt(ours['recall'])} | {fmt(ours['auroc'])} "
-                f"| {fmt(weakest)} | {fmt(base['balanced_accuracy'])} | {fmt(base['auroc'])} "
-                f"| {target:.2f} | {f'{rate:,.0f}' if split == 'all' else ''} |"
-            )
-            summary[f"{name}/{split}"] = ours["balanced_accuracy"]
-        summary[f"{name}/rate"] = rate
-        summary[f"{name}/not_applicable"] = sum(s.outcome == "not_applicable" for s in scored)
-        summary[f"{name}/unscored"] = sum(s.outcome == "unscored" for s in scored)
+        lines += _lines(config, scored, rate, summary)
+        key = config.label
+        summary[f"{key}/rate"] = rate
+        summary[f"{key}/not_applicable"] = sum(s.outcome == "not_applicable" for s in scored)
+        summary[f"{key}/unscored"] = sum(s.outcome == "unscored" for s in scored)
     return lines, summary
 
 
-def page(lines: list[str], summary: dict[str, Any], params: GroundingParams, cmd: str) -> str:
+def _lines(config: Config, scored: list[Scored], rate: float, summary: dict[str, Any]) -> list[str]:
+    # BEGIN's dev split is tuning data as a whole: no halves there.
+    splits = ("all",) if config.data == BEGIN_DEV else SPLITS
+    parts = by_split(scored, lambda s: s.row.split)
+    fit_on = parts["all"] if config.data == BEGIN_DEV else parts["tune"]
+    cut = fit_threshold([overlap(s.row) for s in fit_on], [s.row.hallucinated for s in fit_on])
+    target = f"{TARGETS['begin-wow' if config.data == BEGIN_DEV else config.data]:.2f}"
+    out = []
+    for split in splits:
+        sel = parts[split]
+        labels = [s.row.hallucinated for s in sel]
+        ours = metrics([s.flagged for s in sel], labels, [s.score for s in sel])
+        weakest = metrics([s.flagged for s in sel], labels, [s.weakest for s in sel])["auroc"]
+        ov = [overlap(s.row) for s in sel]
+        base = metrics([v < cut for v in ov], labels, [1 - v for v in ov])
+        out.append(
+            f"| {config.label} | {split} | {ours['n']} | {fmt(ours['balanced_accuracy'])} "
+            f"| {fmt(ours['precision'])} | {fmt(ours['recall'])} | {fmt(ours['auroc'])} "
+            f"| {fmt(weakest)} | {fmt(base['balanced_accuracy'])} | {fmt(base['auroc'])} "
+            f"| {target if config.counts else '(' + target + ')'} "
+            f"| {f'{rate:,.0f}' if split == 'all' else ''} |"
+        )
+        summary[f"{config.label}/{split}"] = ours["balanced_accuracy"]
+    return out
+
+
+def page(
+    lines: list[str], summary: dict[str, Any], params: GroundingParams, cmd: str, dev: bool
+) -> str:
     verdicts = []
-    for name in DATASETS:
-        held, total = summary[f"{name}/held-out"], summary[f"{name}/all"]
+    for config in configs(dev):
+        key = config.label
+        held = summary.get(f"{key}/held-out")
+        total = summary[f"{key}/all"]
+        na = f"{summary[f'{key}/not_applicable']} rows had no claim (counted as supported)"
+        if not config.counts:
+            shown = (
+                f"held-out {fmt(held)}, all {fmt(total)}"
+                if held is not None
+                else (f"all {fmt(total)}")
+            )
+            verdicts.append(f"- `{key}`: {shown} (for comparison; not the target's setting); {na}")
+            continue
+        name = config.data
         ok = held is not None and total is not None and min(held, total) >= TARGETS[name]
         verdicts.append(
-            f"- `{name}`: held-out {fmt(held)}, all {fmt(total)} against {TARGETS[name]:.2f} "
+            f"- `{key}`: held-out {fmt(held)}, all {fmt(total)} against {TARGETS[name]:.2f} "
             f"(stated baseline {STATED_BASELINE[name]:.2f}): **{'met' if ok else 'NOT met'}**; "
-            f"{summary[f'{name}/not_applicable']} rows had no claim (counted as supported), "
-            f"{summary[f'{name}/unscored']} unscored"
+            f"{na}, {summary[f'{key}/unscored']} unscored"
         )
-    slowest = min(summary[f"{n}/rate"] for n in DATASETS)
+    slowest = min(summary[f"{c.label}/rate"] for c in configs(dev))
     verdicts.append(
         f"- throughput: slowest set {slowest:,.0f} items/s on one core against "
         f"{MIN_THROUGHPUT:.0f}: **{'met' if slowest >= MIN_THROUGHPUT else 'NOT met'}**"
@@ -276,9 +356,27 @@ def page(lines: list[str], summary: dict[str, Any], params: GroundingParams, cmd
             f"threshold {params.threshold:g}. "
             "Positive class = hallucinated; precision and recall are of flagging it. "
             "Rows are split by a hash of their id: the rule's few thresholds were chosen on "
-            "`tune`; "
-            "`held-out` was not used to choose anything. The baseline is the share of the answer's "
-            "content words found in the context, with its cut-off fitted on `tune`.",
+            "`tune`; `held-out` was not used to choose anything. The baseline is the share of "
+            "the answer's content words found in the context, with its cut-off fitted on `tune`.",
+            "",
+            "Each set is scored with the setting that matches what its labels mean. SummEdits "
+            "and HaluEval label the facts an answer asserts: `attribution: claims`, the default. "
+            "BEGIN labels whether the whole dialogue turn is attributable to the knowledge "
+            "snippet (the AIS definition): there a question, an opinion or a statement about "
+            "the speaker is 'not fully attributable', which is `attribution: all`; the default "
+            "is shown beside it, in brackets. "
+            + (
+                "`begin-wow-dev` is BEGIN's own dev split (wow/begin_dev_wow.tsv in "
+                "google/BEGIN-dataset, 430 rows after 'Generic' is left out): the rules of "
+                "`attribution: all` were chosen on it and on the tune half, so it is tuning "
+                "data; it is shown because it is larger and its figure lower, which says how "
+                "much one sample of BEGIN differs from another. (Those choices were between a "
+                "handful of variants whose held-out figures were printed beside the others, so "
+                "read held-out as lightly used, not untouched.)"
+                if dev
+                else "Pass `--begin-dev wow/begin_dev_wow.tsv` (BEGIN's own dev split) to add "
+                "the figures on the data the rules of `attribution: all` were chosen on."
+            ),
             "",
             *lines,
             "",
@@ -301,7 +399,6 @@ GRID = {
 
 def tune(data_dir: Path) -> None:
     """Grid-search the rule's thresholds on the tune half; print the best by worst margin."""
-    params = GroundingParams(type="grounding")
     sets = {n: [r for r in load(data_dir, n) if r.split == "tune"] for n in DATASETS}
     saved = {k: getattr(rule, k) for k in GRID}
     results = []
@@ -310,6 +407,7 @@ def tune(data_dir: Path) -> None:
             setattr(rule, key, value)
         accs = {}
         for name, rows in sets.items():
+            params = GroundingParams(type="grounding", attribution=ATTRIBUTION[name])
             scored, _ = score_rows(rows, params)
             labels = [s.row.hallucinated for s in scored]
             accs[name] = metrics([s.flagged for s in scored], labels, [s.score for s in scored])[
@@ -331,6 +429,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--mode", choices=["offline", "embedding", "llm"], default=None)
     parser.add_argument("--model", default=None, help="judge model for --mode llm")
+    parser.add_argument(
+        "--begin-dev",
+        type=Path,
+        default=None,
+        help="BEGIN's dev split (wow/begin_dev_wow.tsv from google/BEGIN-dataset)",
+    )
     parser.add_argument("--tune", action="store_true", help="grid-search on the tune half")
     parser.add_argument("--no-write", action="store_true", help=f"do not write {OUT.name}")
     args = parser.parse_args(argv)
@@ -338,9 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         tune(args.data)
         return 0
     params = GroundingParams(type="grounding", mode=args.mode, model=args.model)
-    lines, summary = evaluate(args.data, params)
+    lines, summary = evaluate(args.data, params, args.begin_dev)
     cmd = "python bench/accuracy_grounding.py" + (f" --mode {args.mode}" if args.mode else "")
-    text = page(lines, summary, params, cmd)
+    if args.begin_dev:
+        cmd += " --begin-dev begin_dev_wow.tsv"
+    text = page(lines, summary, params, cmd, args.begin_dev is not None)
     print(text)
     if not args.no_write and params.effective_mode == "offline":
         OUT.write_text(text, encoding="utf-8")
