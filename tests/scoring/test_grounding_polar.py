@@ -51,6 +51,7 @@ def test_polar_word(answer: str, word: str | None) -> None:
         ),
         # "do you know if X?" asks about X
         ("Do you know if the museum closes at five?", Target("the museum closes at five?")),
+        ("Do you remember which museum opened first?", None),  # a wh-question inside
         ("Can you tell me about the museum garden?", None),  # a request: "sure" complies
         ("When does the museum open?", None),  # not a yes/no question
         ("The museum is lovely. Don't you agree?", None),  # points back: one content word

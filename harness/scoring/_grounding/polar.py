@@ -48,6 +48,7 @@ _ABOUT = re.compile(
     r"realize|realise|say)\b(?:\s+(?:that|if|whether|about|of))?\s*",
     re.IGNORECASE,
 )
+_EMBEDDED_WH = re.compile(r"(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 # "can you tell me about X?" is a request; "sure" complies with it and asserts nothing.
 _REQUEST = re.compile(
     rf"^\W*{_AUX}\s+you\s+(?:please\s+)?(?:tell|give|explain|describe|share|help|show|list|"
@@ -80,6 +81,8 @@ def polar_target(user_input: str | None) -> Target | None:
     if question is None or _content_words(question) < MIN_WORDS or _REQUEST.match(question):
         return None
     about = _ABOUT.match(question)
+    if about and _EMBEDDED_WH.match(question[about.end() :]):
+        return None  # "do you remember which phone sold best?": a wh-question inside
     if about and _content_words(question[about.end() :]) >= MIN_WORDS:
         return Target(question[about.end() :])
     if _TO_SPEAKER.match(question):
