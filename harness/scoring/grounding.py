@@ -227,7 +227,7 @@ def _with_questions(claims: list[Claim], verdicts: list[ClaimVerdict]) -> list[C
     """Every claim's verdict in order: a question (kept under `attribution: all`) states
     nothing a passage can support, so it is unattributable whatever its words."""
     judged = iter(verdicts)
-    signal = Signal("question", "a question: nothing in it can be attributed to the passages")
+    signal = Signal("question", "asks rather than states: nothing to attribute to the passages")
     return [
         ClaimVerdict(c, QUESTION_SUPPORT, signals=(signal,)) if c.question else next(judged)
         for c in claims
