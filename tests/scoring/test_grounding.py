@@ -191,6 +191,14 @@ def test_attribution_all_counts_any_first_person_statement_as_the_speakers() -> 
     assert grade("Thanks!", attribution="all").outcome == "not_applicable"
 
 
+def test_attribution_all_counts_a_statement_about_the_listener_but_not_generic_you() -> None:
+    about_you = "You are right, express delivery takes 1-2 business days."
+    assert grade(about_you).outcome == "pass"
+    assert "speaker_statement" in signal_names(grade(about_you, attribution="all"), 0)
+    generic = "You can return any item within 30 days of delivery for a full refund."
+    assert grade(generic, attribution="all").outcome == "pass"
+
+
 def test_no_context_is_unscored_with_the_reason() -> None:
     for context in (None, [], ["  "]):
         score = grade("Refunds take 30 days.", context=context)

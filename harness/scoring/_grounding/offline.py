@@ -36,6 +36,12 @@ HARD_SUPPORT = 0.15  # support left when a hard signal fires: a fail, fairly sur
 SOFT_SUPPORT = 0.35  # for first-person statements: a fail, less sure
 
 _FIRST_PERSON = re.compile(r"\b(?:I|my|me|mine|myself)\b", re.IGNORECASE)
+# "you are / you have / you must be": about the person spoken to. Not "you can" or "you
+# have to": in "you can return items within 30 days" the "you" is anyone.
+_LISTENER = re.compile(
+    r"\byou\s*(?:'re|’re|are|were|'ve|’ve|have|had|did|do|must|seem|look|sound)\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
 
 
 def scaled(value: float, boundary: float) -> float:
@@ -141,14 +147,17 @@ def _support(claim: Claim, ev: ClaimEvidence) -> tuple[float, list[Signal]]:
     if hard:
         support = min(support, HARD_SUPPORT)
     elif _about_speaker(claim, ev):
-        signals.append(Signal("speaker_statement", "a statement about the speaker"))
+        signals.append(Signal("speaker_statement", "about the people talking, not the passages"))
         support = min(support, SOFT_SUPPORT)
     return support, hard + signals
 
 
 def _about_speaker(claim: Claim, ev: ClaimEvidence) -> bool:
-    """A first-person statement that says more than the passages (any, when strict)."""
-    return (claim.strict or bool(ev.missing)) and bool(_FIRST_PERSON.search(claim.text))
+    """A first-person statement that says more than the passages; when strict, any
+    statement about the speaker or about the listener ("you are right", "you must be good")."""
+    if claim.strict:
+        return bool(_FIRST_PERSON.search(claim.text) or _LISTENER.search(claim.text))
+    return bool(ev.missing) and bool(_FIRST_PERSON.search(claim.text))
 
 
 def _hard_signals(claim: Claim, ev: ClaimEvidence) -> list[Signal]:
