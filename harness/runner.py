@@ -26,6 +26,7 @@ from harness.errors import BudgetExhausted, ProviderError, UsageError
 from harness.models import Case, CaseResult, Completion, ErrorInfo, ModelSpec, RunSpec, Score
 from harness.providers import Budget, StackSettings, build_stack, parse_ref
 from harness.providers.base import Provider, Request
+from harness.providers.registry import effective_spec
 from harness.scoring._judge.ask import close_judges
 from harness.scoring.base import CheckParams, ScoreContext, Scorer, score_safely
 from harness.scoring.registry import get_scorer, validate_check
@@ -105,8 +106,7 @@ def resolve_models(loaded: LoadedSuite, overrides: tuple[str, ...]) -> list[Mode
         raise UsageError(
             f"{loaded.path}: no model to run: set `model:` in the suite or pass --model"
         )
-    for spec in models:
-        parse_ref(spec.ref)  # fails early with a clear message
+    models = [effective_spec(spec) for spec in models]  # also fails early on a bad ref
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise UsageError(f"the same model is listed twice: {names}")

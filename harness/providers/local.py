@@ -15,6 +15,9 @@ How it behaves, and why:
   22 shipped example cases). An evaluation must not depend on order or repeats; the price is
   re-reading shared system prompts, about 7 ms a token on one thread.
 - One thread by default: slower, but timings stay comparable on shared CI machines.
+- A call that is cancelled (the timeout wrapper gave up on it, or the run was interrupted)
+  stops generating at the next token: otherwise the worker thread would finish a reply
+  nobody waits for while the next case queues behind it.
 """
 
 from __future__ import annotations
@@ -121,13 +124,24 @@ def model_part(ref: str) -> str:
 
 def settings_from_spec(spec: ModelSpec) -> LocalSettings:
     """Options win over the environment, which wins over the defaults."""
-    model = model_part(spec.ref)
-    threads = spec.options.get("n_threads", os.environ.get(THREADS_ENV, 1))
+    options = effective_options(spec)
     return LocalSettings(
-        path=resolve_model_path(model),
-        n_ctx=_positive_int("n_ctx", spec.options.get("n_ctx", DEFAULT_N_CTX)),
-        n_threads=_positive_int("n_threads", threads),
+        path=resolve_model_path(model_part(spec.ref)),
+        n_ctx=options["n_ctx"],
+        n_threads=options["n_threads"],
     )
+
+
+def effective_options(spec: ModelSpec) -> dict[str, Any]:
+    """The options a run of `spec` really uses, for its lineage: HARNESS_LOCAL_THREADS and the
+    defaults fill what the suite leaves out, since greedy output can differ with the thread
+    count (float sums in another order) and a run must say what produced it."""
+    threads = spec.options.get("n_threads", os.environ.get(THREADS_ENV, 1))
+    return {
+        **spec.options,
+        "n_threads": _positive_int("n_threads", threads),
+        "n_ctx": _positive_int("n_ctx", spec.options.get("n_ctx", DEFAULT_N_CTX)),
+    }
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -299,27 +313,69 @@ class LocalProvider:
         model = model_part(spec.ref)
         self.model = model if model in KNOWN_MODELS else self.settings.path.stem
 
+    @property
+    def cache_scope(self) -> dict[str, Any]:
+        """What besides the request decides the answer: the weights file (name and size, so
+        a replaced file misses) and the thread count, which changes float sums."""
+        path = self.settings.path
+        return {
+            "weights": path.name,
+            "bytes": path.stat().st_size if path.is_file() else None,
+            "n_threads": self.settings.n_threads,
+            "n_ctx": self.settings.n_ctx,
+        }
+
     async def complete(self, request: Request) -> Completion:
         arguments = _checked_arguments(request)
         loop = asyncio.get_running_loop()
         # Fast path without a thread hop; the first call loads the weights off the loop.
         loaded = _LOADED.get(self.settings) or await asyncio.to_thread(_loaded, self.settings)
-        return await loop.run_in_executor(loaded.executor, self._generate, loaded, arguments)
+        cancelled = threading.Event()
+        try:
+            return await loop.run_in_executor(
+                loaded.executor, self._generate, loaded, arguments, cancelled
+            )
+        except asyncio.CancelledError:
+            cancelled.set()  # the worker stops at its next token
+            raise
 
-    def _generate(self, loaded: _LoadedModel, arguments: dict[str, Any]) -> Completion:
+    def _generate(
+        self, loaded: _LoadedModel, arguments: dict[str, Any], cancelled: threading.Event
+    ) -> Completion:
         """Runs on the model's worker thread; latency excludes time spent queueing for it."""
+        if cancelled.is_set():
+            raise ProviderError("cancelled before it started", kind="timeout")
         with loaded.lock:
             loaded.llama.reset()
             started = time.perf_counter()
             try:
-                result = loaded.llama.create_chat_completion(**arguments)
+                result = loaded.llama.create_chat_completion(
+                    **arguments, logits_processor=_stop_when(cancelled, loaded.llama.token_eos())
+                )
             except Exception as exc:  # llama.cpp raises plain ValueError/RuntimeError
                 raise classify(exc, self.settings) from exc
+            if cancelled.is_set():  # nobody waits for this reply, and it was cut short
+                raise ProviderError("cancelled while generating", kind="timeout")
             latency_ms = (time.perf_counter() - started) * 1000
         return to_completion(result, self.model, latency_ms)
 
     async def aclose(self) -> None:
         """Nothing to release: the loaded model is shared and lives as long as the process."""
+
+
+def _stop_when(cancelled: threading.Event, eos: int) -> Any:
+    """A logits processor (called once per generated token) that, once cancelled, leaves
+    end-of-sequence as the only possible token. Raising would not work: llama.cpp calls it
+    through a C callback, which swallows exceptions."""
+    from llama_cpp import LogitsProcessorList
+
+    def check(_input_ids: Any, scores: Any) -> Any:
+        if cancelled.is_set():
+            scores[:] = -float("inf")
+            scores[eos] = 0.0
+        return scores
+
+    return LogitsProcessorList([check])
 
 
 def create(spec: ModelSpec) -> Provider:

@@ -33,6 +33,9 @@ BUILTINS: dict[str, str] = {
     "local": "harness.providers.local:create",
 }
 INSTALL_HINTS = {"local": "install the [local] extra: pip install 'harness[local]'"}
+# Providers whose behaviour depends on more than the suite says (an environment variable, a
+# default): "module:function" taking the ModelSpec and returning the options really used.
+EFFECTIVE_OPTIONS: dict[str, str] = {"local": "harness.providers.local:effective_options"}
 
 
 class Registry:
@@ -119,6 +122,15 @@ def parse_ref(ref: str) -> tuple[str, str]:
             f"model reference {ref!r}: unknown provider {provider!r}; known: {', '.join(known)}"
         )
     return provider, rest
+
+
+def effective_spec(spec: ModelSpec) -> ModelSpec:
+    """`spec` with the options its provider will really use, so a run records them."""
+    name, _ = parse_ref(spec.ref)
+    hook = EFFECTIVE_OPTIONS.get(name)
+    if hook is None:
+        return spec
+    return spec.model_copy(update={"options": _import(hook)(spec)})
 
 
 def create_provider(spec: ModelSpec | str) -> Provider:

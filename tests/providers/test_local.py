@@ -249,3 +249,50 @@ def test_openai_json_schema_format_becomes_llama_json_object() -> None:
     openai_form = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
     assert local.response_format(openai_form) == {"type": "json_object", "schema": schema}
     assert local.response_format({"type": "json_object"}) == {"type": "json_object"}
+
+
+def test_a_run_records_the_threads_the_environment_chose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Greedy output can change with the thread count, so lineage must say what ran."""
+    from harness.runner import resolve_models
+    from harness.suites import load_suite
+
+    weights = tmp_path / "tiny.gguf"
+    weights.write_bytes(b"GGUF")
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        f"suite: s\nversion: 1\nmodel: local:{weights}\ncases:\n  - id: a\n    input: hi\n"
+    )
+    monkeypatch.setenv(local.THREADS_ENV, "3")
+    [spec] = resolve_models(load_suite(suite), ())
+    assert spec.options == {"n_threads": 3, "n_ctx": local.DEFAULT_N_CTX}
+    [other] = resolve_models(load_suite(suite), ("openai:gpt-4o-mini",))
+    assert other.options == {}
+
+
+@needs_model
+async def test_the_cache_tells_thread_counts_apart() -> None:
+    one = local.LocalProvider(ModelSpec(ref="local:smollm2"))
+    two = local.LocalProvider(ModelSpec(ref="local:smollm2", options={"n_threads": 2}))
+    assert one.cache_scope["weights"].endswith(".gguf") and one.cache_scope["bytes"] > 0
+    assert one.cache_scope != two.cache_scope
+    assert one.cache_scope == local.LocalProvider(ModelSpec(ref="local:smollm2")).cache_scope
+
+
+@needs_model
+async def test_a_call_given_up_on_stops_generating(provider: local.LocalProvider) -> None:
+    """The timeout wrapper cancels the await; the worker must not finish the reply anyway."""
+    request = Request(
+        model="smollm2",
+        messages=[{"role": "user", "content": "Write a long story about a dragon who bakes."}],
+        params={"max_tokens": 200},
+    )
+    loaded = await asyncio.to_thread(local._loaded, provider.settings)  # generation, not loading
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(provider.complete(request), timeout=0.05)
+    await asyncio.get_running_loop().run_in_executor(loaded.executor, lambda: None)  # drained
+    abandoned_at = loaded.llama.n_tokens  # prompt + what was generated before the abort
+    full = await provider.complete(request)  # the same request, allowed to finish
+    assert full.usage is not None and full.usage.completion_tokens == 200
+    assert abandoned_at < loaded.llama.n_tokens - 50
