@@ -7,8 +7,9 @@ versions, so it compares honestly with runs made under them. The original run an
 scores are never touched. Errors stay errors (there is no output to score).
 
 Checks come from the suite file (the run's own path, or `suite_path`); a case the file no
-longer has is scored from the run's snapshot of it. LLM-judge checks call their judge
-model, as they would in a run; no other check makes a network call.
+longer has is scored from the run's snapshot of it. No model under test is called; LLM-judge
+checks (and grounding in llm mode) do call their judge model, as they would in a run, so rows
+are scored `concurrency` at a time and the judges' clients are closed at the end.
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ class RescoreOutcome:
 
 
 def rescore_run(
-    store: RunStore, ref: str, *, suite_path: str | None = None, tags: tuple[str, ...] = ()
+    store: RunStore,
+    ref: str,
+    *,
+    suite_path: str | None = None,
+    tags: tuple[str, ...] = (),
+    concurrency: int = 8,
 ) -> RescoreOutcome:
     """Re-score every stored output of run `ref` into a new run; returns what changed."""
     from harness.suites import load_suite
@@ -67,7 +73,9 @@ def rescore_run(
     store.write_cases(spec.run_id, [(c, snapshot.get(c.id, {}).get("messages") or [])
                                     for c in cases.values()])
     outcome = RescoreOutcome(spec.run_id, run["id"], from_snapshot=from_snapshot)
-    asyncio.run(_rescore_rows(store, run["id"], spec.run_id, cases, scorers, outcome))
+    asyncio.run(
+        _rescore_rows(store, run["id"], spec.run_id, cases, scorers, outcome, concurrency)
+    )
     store.set_status(spec.run_id, run["status"], time.time())
     return outcome
 
@@ -138,20 +146,31 @@ def _spec(run: dict[str, Any], loaded: Any, versions: dict[str, str],
 
 async def _rescore_rows(
     store: RunStore, parent: str, run_id: str, cases: dict[str, Case], checks: _Checks,
-    outcome: RescoreOutcome,
+    outcome: RescoreOutcome, concurrency: int = 8,
 ) -> None:
-    batch: list[CaseResult] = []
-    for row in list(store.iter_results(parent)):
-        result = await _rescore_one(row, run_id, cases[row["case_id"]], checks)
-        outcome.counts[result.outcome] += 1
-        if result.outcome != row["outcome"]:
-            outcome.flipped.append((row["case_id"], row["repeat"], row["outcome"],
-                                    result.outcome))
-        batch.append(result)
-        if len(batch) >= BATCH:
-            store.write_results(batch)
-            batch = []
-    store.write_results(batch)
+    """Score the parent's rows a batch at a time, `concurrency` rows at once (only judge
+    checks wait on anything), writing each batch in the parent's order."""
+    from harness.scoring.judge import close_judges
+
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(row: dict[str, Any]) -> CaseResult:
+        async with gate:
+            return await _rescore_one(row, run_id, cases[row["case_id"]], checks)
+
+    rows = list(store.iter_results(parent))
+    try:
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            results = await asyncio.gather(*(one(row) for row in chunk))
+            for row, result in zip(chunk, results, strict=True):
+                outcome.counts[result.outcome] += 1
+                if result.outcome != row["outcome"]:
+                    outcome.flipped.append((row["case_id"], row["repeat"], row["outcome"],
+                                            result.outcome))
+            store.write_results(list(results))
+    finally:
+        await close_judges()
 
 
 async def _rescore_one(

@@ -110,3 +110,33 @@ def test_a_run_without_suite_path_needs_one(store: RunStore) -> None:
     run = write_run(store, {"a": [True]})
     with pytest.raises(UsageError, match="--suite"):
         rescore_run(store, run)
+
+
+def test_a_judge_check_calls_only_the_judge_several_at_a_time(
+    tmp_path: Path, store: RunStore, fake_openai, make_fake_openai
+) -> None:
+    """Rescoring with an LLM judge: the model under test stays silent, the judge is asked
+    once per stored output, concurrently, and the verdicts land in the parent's order."""
+
+    def verdict(body: dict) -> str:
+        met = "30 days" in json.dumps(body["messages"])
+        return json.dumps({"criteria": [{"id": "policy", "met": met, "reason": "read it"}]})
+
+    judge = make_fake_openai(reply_fn=verdict, latency=0.05)
+    suite = write_suite(tmp_path / "s.yaml", fake_openai.base_url, "days")
+    original = make_run(store, suite)
+    calls = fake_openai.count
+    text = suite.read_text(encoding="utf-8").replace(
+        "checks: [{type: contains, value: \"days\"}]",
+        "checks: [{type: judge, model: 'openai:j', base_url: '" + judge.base_url + "', "
+        "criteria: [{id: policy, text: 'States the 30-day refund window', points: 1}]}]")
+    suite.write_text(text, encoding="utf-8")
+
+    result = rescore_run(store, original, concurrency=3)
+    assert fake_openai.count == calls
+    assert judge.count == 3  # a, b, d: the error row has no output to judge
+    assert judge.max_in_flight >= 2
+    after = [(r["case_id"], r["outcome"]) for r in store.iter_results(result.run_id)]
+    assert sorted(after) == [("a", "pass"), ("b", "fail"), ("c", "error"), ("d", "pass")]
+    assert {r["case_id"]: r["scores"][0]["check_type"] for r in store.iter_results(result.run_id)
+            if r["scores"]} == {"a": "judge", "b": "judge", "d": "judge"}

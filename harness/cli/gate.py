@@ -136,13 +136,17 @@ def _outputs(result: Any, md: str, junit_path: str | None, md_path: str | None,
 @click.option("--suite", "suite_path", type=click.Path(dir_okay=False),
               help="Suite file whose checks to apply (default: the run's own file).")
 @click.option("--tag", "tags", multiple=True, help="Tag the new run; repeatable.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Rows scored at once (matters only for LLM-judge checks).")
 @_db_option
-def rescore(run_ref: str, suite_path: str | None, tags: tuple[str, ...],
+def rescore(run_ref: str, suite_path: str | None, tags: tuple[str, ...], concurrency: int,
             db_path: str | None) -> None:
-    """Re-score a run's stored outputs with today's scorers into a new run; no model calls."""
+    """Re-score a run's stored outputs with today's scorers into a new run. The models under
+    test are not called; LLM-judge checks call their judge, as in a run."""
     from harness.rescore import rescore_run
 
-    result = rescore_run(_store(db_path), run_ref, suite_path=suite_path, tags=tags)
+    result = rescore_run(_store(db_path), run_ref, suite_path=suite_path, tags=tags,
+                         concurrency=concurrency)
     c = result.counts
     out.print(f"run [cyan]{result.run_id}[/] re-scored from {result.parent_id}: "
               f"pass {c['pass']}  fail {c['fail']}  error {c['error']}; "
