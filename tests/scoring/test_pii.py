@@ -27,6 +27,11 @@ async def run_pii(text: str, case: Case | None = None, **params: object):
         ("call me on +44 20 7946 0958 after six", "PHONE_NUMBER", "+44 20 7946 0958"),
         ("phone: (415) 555-0132", "PHONE_NUMBER", "(415) 555-0132"),
         ("Tel. 030 12345678", "PHONE_NUMBER", "030 12345678"),
+        ("call me back at (098)-8583618, thanks", "PHONE_NUMBER", "(098)-8583618"),
+        ("I tried +39 3501805260 twice", "PHONE_NUMBER", "+39 3501805260"),
+        ("so +49(0) 497770071 it is", "PHONE_NUMBER", "+49(0) 497770071"),
+        ("ok 22 305 37 84 then", "PHONE_NUMBER", "22 305 37 84"),
+        ("office 5307.3261", "PHONE_NUMBER", "5307.3261"),
         ("card 4111 1111 1111 1111 expires 09/27", "CREDIT_CARD", "4111 1111 1111 1111"),
         ("pay with 378282246310005 please", "CREDIT_CARD", "378282246310005"),
         ("IBAN DE89 3704 0044 0532 0130 00 for rent", "IBAN_CODE", "DE89 3704 0044 0532 0130 00"),
@@ -52,6 +57,7 @@ def test_detects_each_type_with_its_span(text: str, kind: str, value: str) -> No
         "IBAN GB82WEST12345698765433",  # mod-97 fails
         "SSN 000-12-3456 is not issued",  # area 000 is never issued
         "version 1.2.3.4 and 999.1.1.1",  # not an IP in context / not a valid IP
+        "the ratio was 5307.3261 in the end",  # a decimal: no phone word next to it
         "I got 1234567 views and it's 2023-11-05, score 3-1",
         "see https://example.com/u/4155550132/photo and @jane_doe",
     ],

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR")
+REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "BR", "IT", "ES", "NL", "PL", "BE")
 CANDIDATE = re.compile(
-    r"(?<![\w.+\-#$€£/@%])(?:\+?\d{7,15}|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,6}"
+    r"(?<![\w.+\-#$€£/@%])(?:\+?\d{7,15}|\+\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d{6,12}"
+    r"|(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?\d{1,10}|\d{1,6})"
     r"(?:[ .-]{1,2}\d{1,8}|[ .-]?\(\d{1,5}\)){0,6})"
     r"(?:[ ]?(?:x|ext\.?|extension)[ ]?\d{1,6})?(?![\w]|[.,]\d)"
 )
@@ -66,9 +67,11 @@ def _accept_with_prefix_retry(
 def _judge(text: str, start: int, candidate: str) -> float | None:
     core = EXTENSION.sub("", candidate)
     digits = sum(c.isdigit() for c in core)
-    if not 7 <= digits <= 15 or DATE_LIKE.match(core) or not _plausible_layout(core):
+    if not 7 <= digits <= 15 or DATE_LIKE.match(core):
         return None
     context = CONTEXT.search(text, max(0, start - 40), start + len(candidate) + 12) is not None
+    if not _plausible_layout(core, context):
+        return None
     valid, possible = _status(candidate)
     if candidate.startswith("+"):
         return 0.95 if valid else 0.85 if possible or _known_country(candidate) else None
@@ -118,11 +121,15 @@ def _status(candidate: str) -> tuple[bool, bool]:
     return False, possible
 
 
-def _plausible_layout(core: str) -> bool:
-    """Dots mixed with spaces, or two dotted groups, are decimals and versions, not phones."""
+def _plausible_layout(core: str, context: bool) -> bool:
+    """Dots mixed with spaces, or two dotted groups, are decimals and versions, not phones;
+    next to a context word, two dotted groups of 3+ digits are one ("office 5307.3261")."""
     if "." not in core:
         return True
-    return " " not in core and len(GROUP.findall(core)) >= 3
+    groups = GROUP.findall(core)
+    if " " in core:
+        return False
+    return len(groups) >= 3 or (context and len(groups) == 2 and min(map(len, groups)) >= 3)
 
 
 def _phone_shaped(core: str, digits: int) -> bool:
@@ -136,6 +143,8 @@ def _phone_shaped(core: str, digits: int) -> bool:
         return False
     if len(groups) == 5 and all(len(g) == 2 for g in groups) and groups[0][0] == "0":
         return True  # French style: 0X XX XX XX XX
+    if [len(g) for g in groups] == [2, 3, 2, 2]:
+        return True  # Polish and Belgian landlines: XX XXX XX XX
     if len(groups) == 2 and not any(c in core for c in "-.()"):
         # "94941 2505" is two numbers side by side; "07700 900123" is a trunk-prefixed number
         return groups[0][0] == "0" and digits >= 10
