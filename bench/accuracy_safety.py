@@ -364,7 +364,7 @@ CAVEATS = [
     "fresh Faker data is the unseen test. Phone numbers written as a bare run of digits "
     "without a context word (\"ok so 6243160876 it is\") are missed on purpose: that shape "
     "is as often an order number. Phone formats of countries outside the regions tried (US, "
-    "GB, DE, FR, IN, AU, BR) need a context word or a leading `+`.",
+    "GB, DE, FR, IN, AU, BR, IT, ES, NL, PL, BE) need a context word or a leading `+`.",
     "- Street addresses: only the \"number + street name + street type\" shape is found; "
     "recall on international addresses is low (table above). PERSON needs the NER extra.",
     "- The indirect-injection sets were written for this project by the same engineer who wrote "
