@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness.cli import cli
+import click
+
+from harness.cli import COMMAND_MODULES, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -35,12 +37,17 @@ def test_quick_start_suite_exists() -> None:
 
 
 def test_every_command_is_documented() -> None:
-    for name in cli.commands:
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    for name in names:
+        assert cli.get_command(ctx, name) is not None, f"no module defines `harness {name}`"
         assert f"`harness {name}" in README, f"README does not document `harness {name}`"
+    assert set(cli.commands) == set(COMMAND_MODULES)  # every module's commands are mapped
 
 
 def test_every_run_option_is_documented() -> None:
-    run = cli.commands["run"]
+    run = cli.get_command(click.Context(cli), "run")
+    assert run is not None
     for param in run.params:
         for opt in getattr(param, "opts", []):
             if opt.startswith("--"):

@@ -1,13 +1,15 @@
 """The `harness` command: parse, call one library function, print, pick the exit code.
 
 This package is the only place that prints. Each module holds the commands of one area and
-registers them on `cli`; this file holds the group, the shared options and `main`. Every
+registers them on `cli` when imported (on first use: see COMMAND_MODULES); this file holds
+the group, the shared options and `main`. Every
 `HarnessError` becomes one line on stderr and its class's exit code; a user's mistake never
 shows a traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -38,21 +40,36 @@ def _store(db_path: str | None) -> Any:
     return RunStore(open_db(db_path))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Command -> the module that defines it. Modules load when their command is used, so
+# `harness run` does not import the review server, the gate's Markdown renderer or the
+# monitors (about 0.1 s of a start-up that counts against "first request within 1 s").
+COMMAND_MODULES = {
+    "run": "run", "runs": "reports", "report": "reports", "check": "files", "schema": "files",
+    "score": "score", "compare": "gate", "gate": "gate", "rescore": "gate",
+    "monitor": "monitor", "review": "review", "serve": "review",
+}
+
+
+class _LazyGroup(click.Group):
+    """A click group whose commands are imported on first use (click's documented pattern
+    for large CLIs); `harness --help` lists them all, loading every module."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"harness.cli.{COMMAND_MODULES[cmd_name]}")
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="harness")
 def cli() -> None:
     """Evaluate and guard LLM applications: suites in, evidence and verdicts out."""
 
 
 # --------------------------------------------------------------------------- entry
-
-
-def _register_commands() -> None:
-    """Import the command modules; each adds its commands to `cli`."""
-    from harness.cli import files, gate, monitor, reports, review, run, score  # noqa: F401
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

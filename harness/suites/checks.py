@@ -8,6 +8,7 @@ time means `harness check` catches it, not the hundredth case of a paid run.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from harness.suites.problems import LineOf, Problem, describe, from_validation
 from harness.suites.yamlio import Loc, format_loc
 
-CheckTypes = dict[str, type[BaseModel]]
+CheckTypes = Mapping[str, type[BaseModel]]
 
 
 def check_problems(

@@ -16,14 +16,15 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import ProviderError
 from harness.models import Completion, ModelSpec
 from harness.providers import StackSettings, build_stack, parse_ref
 from harness.providers.base import Provider, Request
+
+if TYPE_CHECKING:  # jsonschema costs ~0.15 s to import; only a judge needs it
+    from jsonschema import Draft202012Validator
 
 _FENCED = re.compile(r"^\s*```[a-zA-Z]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
 _DECODER = json.JSONDecoder()
@@ -129,6 +130,8 @@ async def ask_json(
     check: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> JsonAnswer:
     """Ask until a valid verdict or `retries` corrections are spent; provider errors end it."""
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(schema)
     answer = JsonAnswer(prompt=messages)
     conversation = list(messages)
