@@ -38,7 +38,9 @@ def test_polar_word(answer: str, word: str | None) -> None:
     ("user_input", "target"),
     [
         ("Nice. Is the museum open on Mondays?", Target("Is the museum open on Mondays?")),
-        ("is the museum open on mondays", Target("is the museum open on mondays")),  # no "?"
+        ("do you know if it opens on mondays", Target("it opens on mondays")),  # no "?"
+        ("is the museum open on mondays", Target("is the museum open on mondays")),
+        ("Don't forget the museum garden tour.", None),  # an imperative, not a question
         (
             "oh wow i did not know that does it close at five?",
             Target("does it close at five?"),

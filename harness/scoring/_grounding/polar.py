@@ -41,6 +41,11 @@ _AUXILIARY = re.compile(rf"^\W*{_AUX}\b", re.IGNORECASE)
 _SUBJECT = r"(?:you|they|he|she|it|we|i|there|that|this|these|those)"
 # A run-on question ends with its yes/no clause: "really? i did not know that do you like X?"
 _CLAUSE = re.compile(rf"\b{_AUX}\s+{_SUBJECT}\b", re.IGNORECASE)
+# Without its "?", a question still opens with an auxiliary and a subject ("is the museum
+# open", "do you ski"); "Don't forget X." and "Do check Y." are imperatives.
+_OPENS_CLAUSE = re.compile(
+    rf"^\W*{_AUX}\s+(?:{_SUBJECT}|the|a|an|my|your|his|her|their|its|our)\b", re.IGNORECASE
+)
 _TO_SPEAKER = re.compile(rf"^\W*{_AUX}\s+(?:you|ya|u)\b", re.IGNORECASE)
 # "do you know (that|if|whether|about) X?", "have you heard of X?": the question is X.
 _ABOUT = re.compile(
@@ -97,7 +102,8 @@ def _sentences(text: str | None) -> list[str]:
 
 
 def _is_question(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or bool(_AUXILIARY.match(sentence))
+    """Ends with "?", or opens like one ("do you ski often"); "Don't forget X." does not."""
+    return sentence.rstrip().endswith("?") or bool(_OPENS_CLAUSE.match(sentence))
 
 
 def _yes_no_clause(question: str) -> str | None:
