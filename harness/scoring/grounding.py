@@ -14,10 +14,11 @@ that fired, so a reviewer can check each decision.
 - Abstention: with `answerable: false`, declining to answer is the right answer and a
   confident answer fails; when answerable, an answer that only abstains fails.
 - No claims at all is `not_applicable`, never a silent pass; no passages is `unscored`.
-- Attribution: `claims` (default) checks what the answer asserts; `all` holds every
-  sentence to the passages, as knowledge-grounded dialogue is annotated (AIS, "attributable
-  to identified sources", and the BEGIN benchmark built on it): a question or a short
-  reaction conveys nothing the passages state, so it counts as unattributable.
+- Attribution: `claims` (default) checks what the answer asserts; `all` holds the whole
+  turn to the passages, as knowledge-grounded dialogue is annotated (AIS, "attributable to
+  identified sources", and the BEGIN benchmark built on it): a question, or a statement
+  about the speaker or the listener, conveys nothing the passages state, so it counts as
+  unattributable. Short reactions ("That's true!") are left out in both.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ class GroundingParams(CheckParams):
     attribution: Literal["claims", "all"] = Field(
         default="claims",
         description="What must be supported: `claims` (the statements of the answer; "
-        "questions and short reactions are not checked) or `all` (every sentence, as in "
-        "knowledge-grounded dialogue: a question or reaction counts as unattributable).",
+        "questions and short reactions are not checked) or `all` (the whole turn, as in "
+        "knowledge-grounded dialogue: a question, or a statement about the speaker or the "
+        "listener, counts as unattributable).",
     )
 
     @property
