@@ -18,6 +18,7 @@ texts/s on one core.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -236,18 +237,55 @@ def refusal_section(data: Path) -> tuple[list[str], dict[str, Any]]:
 # ----------------------------------------------------------------------------- injection
 
 
-def injection_sets(data: Path) -> dict[str, list[tuple[str, bool]]]:
+JAILBREAK_HELD = "jailbreak-in-the-wild (held-out)"
+INDIRECT_HELD = "indirect, held-out set"
+BIPIA_SET = "BIPIA e-mail, test attacks (third-party)"
+# Sets whose texts are data the application retrieved (scored as `target: context` is),
+# rather than the user's own message.
+DOCUMENT_SETS = {"indirect, tuning set (written with the rules)", INDIRECT_HELD, BIPIA_SET}
+
+
+def injection_sets(data: Path, bipia: Path | None = None) -> dict[str, list[tuple[str, bool]]]:
     jb = read_jsonl(data / "jailbreak-in-the-wild" / "data.jsonl")
     dev = read_jsonl(FIXTURES / "indirect_dev.jsonl")
     held = read_jsonl(FIXTURES / "indirect_heldout.jsonl")
-    return {
+    sets = {
         "jailbreak-in-the-wild (all)": [(r["text"], r["label"] == "attack") for r in jb],
-        "jailbreak-in-the-wild (held-out)": [(r["text"], r["label"] == "attack") for r in jb
-                                             if not is_tuning(r["id"])],
+        JAILBREAK_HELD: [(r["text"], r["label"] == "attack") for r in jb
+                         if not is_tuning(r["id"])],
         "indirect, tuning set (written with the rules)": [
             (r["text"], r["label"] == "injection") for r in dev],
-        "indirect, held-out set": [(r["text"], r["label"] == "injection") for r in held],
+        INDIRECT_HELD: [(r["text"], r["label"] == "injection") for r in held],
     }
+    if bipia is not None:
+        sets[BIPIA_SET] = bipia_rows(bipia)
+    return sets
+
+
+def bipia_rows(folder: Path) -> list[tuple[str, bool]]:
+    """BIPIA (Yi et al. 2023, github.com/microsoft/BIPIA, MIT): its 75 test attacks, of other
+    kinds than its 75 training attacks the document rules were written on, each inserted
+    into one of its 50 test e-mails at the start, middle or end, as the benchmark does; the
+    50 e-mails untouched are the benign side. `folder` holds `text_attack_test.json` and
+    `email/test.jsonl` from the repository's `benchmark/` folder."""
+    emails = [r["context"] for r in read_jsonl(folder / "email" / "test.jsonl")]
+    attacks = [a for group in json.loads((folder / "text_attack_test.json").read_text("utf-8"))
+               .values() for a in group]
+    rows = [(e, False) for e in emails]
+    for i, attack in enumerate(attacks):
+        email = emails[i % len(emails)]
+        rows.append((_insert(email, attack, ("start", "middle", "end")[i % 3]), True))
+    return rows
+
+
+def _insert(text: str, attack: str, where: str) -> str:
+    if where == "start":
+        return f"{attack}\n{text}"
+    if where == "end":
+        return f"{text}\n{attack}"
+    cut = text.find(". ", len(text) // 2)
+    cut = cut + 2 if cut >= 0 else len(text) // 2
+    return f"{text[:cut]}{attack} {text[cut:]}"
 
 
 def bag_of_words_baseline(data: Path) -> Callable[[str], float] | None:
@@ -269,21 +307,30 @@ def bag_of_words_baseline(data: Path) -> Callable[[str], float] | None:
     return lambda text: run(text, model).probability
 
 
-def injection_section(data: Path) -> tuple[list[str], dict[str, Any]]:
+def injection_section(data: Path, bipia: Path | None = None) -> tuple[list[str], dict[str, Any]]:
     baseline = bag_of_words_baseline(data)
     lines = ["## Prompt injection (`injection`; AUROC from the probability)", "",
+             "Sets of retrieved text (the indirect ones) are scored as a context passage is, "
+             "with the two document rules (`directs_output`, `task_request`); the column "
+             "'as input' scores them as a user message is, without those rules.", "",
              "| set | n (attack / benign) | AUROC | precision @0.5 | recall @0.5 | "
-             "bag-of-words baseline AUROC |", "|---|---|---|---|---|---|"]
+             "AUROC as input | bag-of-words baseline AUROC |", "|---|---|---|---|---|---|---|"]
     figures: dict[str, Any] = {}
-    for name, rows in injection_sets(data).items():
+    for name, rows in injection_sets(data, bipia).items():
         labels = [y for _, y in rows]
-        probs = [predict(t).probability for t, _ in rows]
+        document = name in DOCUMENT_SETS
+        probs = [predict(t, document=document).probability for t, _ in rows]
+        plain = auroc([predict(t).probability for t, _ in rows], labels) if document else None
         m = binary([p >= 0.5 for p in probs], labels)
         base = auroc([baseline(t) for t, _ in rows], labels) if baseline else None
         value = auroc(probs, labels)
         figures[name] = value
         lines.append(f"| {name} | {sum(labels)} / {len(labels) - sum(labels)} | **{fmt(value)}**"
-                     f" | {fmt(m['precision'])} | {fmt(m['recall'])} | {fmt(base)} |")
+                     f" | {fmt(m['precision'])} | {fmt(m['recall'])} | "
+                     f"{fmt(plain) if document else '-'} | {fmt(base)} |")
+    if bipia is None:
+        lines += ["", "BIPIA (third-party indirect injection) not measured: pass `--bipia "
+                  "FOLDER` with its `benchmark/` files (see `bipia_rows`).", ""]
     lines += ["", _benign_flag_rates(data), ""]
     texts = [t for t, _ in injection_sets(data)["jailbreak-in-the-wild (all)"]]
     rate = throughput(lambda t: predict(t), texts, 1.0)
@@ -304,8 +351,9 @@ def _benign_flag_rates(data: Path) -> str:
                                 read_jsonl(data / "summedits" / "data.jsonl")],
     }
     parts = []
+    documents = {"halueval passages", "summedits documents"}
     for name, texts in sources.items():
-        flagged = sum(predict(t).probability >= 0.5 for t in texts)
+        flagged = sum(predict(t, document=name in documents).probability >= 0.5 for t in texts)
         parts.append(f"{name} {flagged}/{len(texts)}")
     return "Benign text flagged at p >= 0.5: " + ", ".join(parts) + "."
 
@@ -318,7 +366,7 @@ def verdicts(pii: dict[str, Any], refusal: dict[str, Any], inj: dict[str, Any]) 
         shown = value if isinstance(value, str) else fmt(value)
         return f"| {what} | {shown} | {target} | {'met' if ok else '**missed**'} |"
 
-    jb, ind = inj["jailbreak-in-the-wild (held-out)"], inj["indirect, held-out set"]
+    jb, ind = inj[JAILBREAK_HELD], inj[INDIRECT_HELD]
     pii_set = "fresh Faker data" if pii["fresh"] else "presidio sample; faker not installed"
     return ["## Targets", "", "| figure | value | target | |", "|---|---|---|---|",
             row(f"PII recall, structured ({pii_set})", pii["recall"], ">= 0.98",
@@ -333,7 +381,11 @@ def verdicts(pii: dict[str, Any], refusal: dict[str, Any], inj: dict[str, Any]) 
             row("Refusal accuracy, held-out", refusal["held-out"], ">= 0.92",
                 (refusal["held-out"] or 0) >= 0.92),
             row("Injection AUROC, jailbreaks held-out", jb, ">= 0.95", (jb or 0) >= 0.95),
-            row("Injection AUROC, indirect held-out", ind, ">= 0.80 (aim)", (ind or 0) >= 0.80),
+            row("Injection AUROC, indirect held-out (own set)", ind, ">= 0.80 (aim)",
+                (ind or 0) >= 0.80),
+            *([row("Injection AUROC, indirect: BIPIA e-mail test attacks (third-party)",
+                   inj[BIPIA_SET], ">= 0.80 (aim)", (inj[BIPIA_SET] or 0) >= 0.80)]
+              if BIPIA_SET in inj else []),
             ""]
 
 
@@ -342,10 +394,12 @@ def main() -> None:
     parser.add_argument("data", nargs="?", type=Path,
                         default=ROOT.parent / "shared" / "data" / "dev")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy_safety.md")
+    parser.add_argument("--bipia", type=Path, default=None,
+                        help="folder with BIPIA's text_attack_test.json and email/test.jsonl")
     args = parser.parse_args()
     pii_lines, pii = pii_section(args.data)
     ref_lines, refusal = refusal_section(args.data)
-    inj_lines, inj = injection_section(args.data)
+    inj_lines, inj = injection_section(args.data, args.bipia)
     header = ["# Safety scorers: measured accuracy", "",
               "Generated by `python bench/accuracy_safety.py` on the development samples in "
               f"`{args.data.name}/` (public data; sources and licenses in each folder's README). "
@@ -369,8 +423,11 @@ CAVEATS = [
     "recall on international addresses is low (table above). PERSON needs the NER extra.",
     "- The indirect-injection sets were written for this project by the same engineer who wrote "
     "the rules; the held-out part was written before the rules and never used to tune them, "
-    "but shares the author's idea of an injection, so expect a lower figure on third-party "
-    "data. The bag-of-words column shows what a style-learning classifier trained on the "
+    "but shares the author's idea of an injection. On third-party data it was indeed lower: "
+    "BIPIA's e-mail attacks scored AUROC 0.59 before the two document rules, which were then "
+    "written on BIPIA's training attacks (other categories than its test attacks). Their "
+    "test attacks had been read once, when the files were fetched, before the rules were "
+    "written. The bag-of-words column shows what a style-learning classifier trained on the "
     "jailbreak sample scores on the same sets.",
     "- Guard latency (5 ms p95 on 1 KB) is measured separately: `python bench/guard_latency.py`"
     " (wall and CPU time per call).",

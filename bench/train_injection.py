@@ -77,6 +77,14 @@ PRIOR = {
 }
 
 
+# Weights of the rules that only score documents (retrieved passages, e-mails): set by hand
+# from what one match means, not fitted, since the public indirect data is small. Directing
+# the assistant's output from inside a document is an attack on its own (one match crosses
+# 0.5); a task or question put to the reader also occurs in ordinary mail ("Create a
+# password"), so it raises the score without deciding alone.
+DOCUMENT_WEIGHTS = {"directs_output": 2.5, "task_request": 0.8}
+
+
 def fit(rules: Any, grams: Any, y: Any, rule_l2: float, ngram_l2: float,
         steps: int = 4000, lr: float = 0.5) -> tuple[Any, Any, float]:
     import numpy as np
@@ -129,11 +137,14 @@ def train(rows: list[tuple[str, int]], features: str = "both", rule_l2: float = 
         "bias": round(bias, 4),
         "buckets": BUCKETS,
         "rule_weights": {n: round(float(w), 4) for n, w in zip(rule_names, rule_w, strict=True)},
+        "document_weights": dict(DOCUMENT_WEIGHTS) if features != "ngrams" else {},
         "ngram_weights": {str(i): round(float(w), 4) for i, w in enumerate(gram_w)
                           if abs(w) >= 5e-4},
         "trained_on": {
             "jailbreak-in-the-wild": "tuning split (sha256(id) % 10 < 6)",
             "indirect_dev": "tests/fixtures/safety/indirect_dev.jsonl",
+            "document_weights": "set by hand (DOCUMENT_WEIGHTS), written on BIPIA's training "
+                                "attacks",
             "rows": len(rows), "positives": int(y.sum()), "features": features,
             "rule_l2": rule_l2, "ngram_l2": ngram_l2,
         },

@@ -136,7 +136,7 @@ class Guard:
     def _injection(self, text: str, where: str) -> list[Reason]:
         if not self.config.injection or not text.strip():
             return []
-        verdict = predict(text)
+        verdict = predict(text, document=where == "context")
         p = verdict.probability
         if p < self.config.injection_escalate:
             return []

@@ -19,7 +19,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from harness.scoring._safety.injection_rules import FEATURES, RuleHits, rule_hits
+from harness.scoring._safety.injection_rules import (
+    DOCUMENT_FEATURES,
+    FEATURES,
+    RuleHits,
+    rule_hits,
+)
 
 WORD = re.compile(r"[a-z][a-z']+")
 MODEL_FILE = "injection_model.json"
@@ -55,13 +60,20 @@ def load_model() -> dict[str, Any]:
     return model
 
 
-def predict(text: str, model: dict[str, Any] | None = None) -> InjectionVerdict:
-    """Probability that `text` is a prompt-injection or jailbreak attempt."""
+def predict(
+    text: str, model: dict[str, Any] | None = None, *, document: bool = False
+) -> InjectionVerdict:
+    """Probability that `text` is a prompt-injection or jailbreak attempt. `document`: the
+    text is data the application retrieved (a passage, an e-mail), where instructions to the
+    assistant are themselves the attack; the user's own input is scored without them."""
     model = model or load_model()
-    hits = rule_hits(text)
+    hits = rule_hits(text, document=document)
     rule_logit = model["bias"] + sum(
         model["rule_weights"].get(name, 0.0) * hits.values[name] for name in FEATURES
     )
+    if document:
+        weights = model.get("document_weights", {})
+        rule_logit += sum(weights.get(name, 0.0) * hits.values[name] for name in DOCUMENT_FEATURES)
     grams = ngram_features(text, model["buckets"])
     weights = model["ngram_weights"]
     ngram_logit = sum(weights.get(k, 0.0) * v for k, v in grams.items())

@@ -107,6 +107,47 @@ RULES: dict[str, str] = {
     "ai_self": r"\b(?:as an ai|language models?|large language model|chatgpt|gpt-?\d|openai|"
                r"ai model)\b",
 }
+# Rules for text that arrives as data (a retrieved passage, an e-mail, a tool result) and is
+# not the user speaking. There, directing the assistant's output ("encode your response in
+# Base64", "add X to your reply") or putting a task to it ("write a script that...", "how do
+# solar panels work?") is an instruction hidden in the data; in the user's own message it is
+# just the request, so these never score an input. Written on BIPIA's training attacks
+# (Yi et al. 2023) and checked on its test attacks, which are of other kinds.
+_OUT = r"(?:answer|response|reply|message|output)"
+_IMPERATIVE = (r"(?:add|include|integrate|insert|append|modify|enhance|augment|provide|render|"
+               r"replace|substitute|use|convert|misspell|scramble|jumble|rearrange|anagram|remove|"
+               r"group|combine|introduce|encode|translate|reverse|write|express|apply|shift|"
+               r"format|make|end|begin|start)")
+_SENTENCE = r"(?:^|(?<=[.!?:])\s+|\n\s*)"
+_TASK_VERB = (r"(?:write|draft|compose|develop|explain|describe|summari[sz]e|analy[sz]e|"
+              r"recommend|suggest|translate|determine|classify|break down|generate|create|list|"
+              r"outline|compare|evaluate|provide)")
+DOCUMENT_RULES: dict[str, str] = {
+    "directs_output": rf"\b(?:in|into|within|throughout)\s+your\s+{_OUT}s?\b"
+                      rf"|(?<!forward )\bto\s+your\s+{_OUT}s?\b"
+                      rf"|\byour\s+{_OUT}(?:'s)?\s+(?:words|characters?|letters|keywords|order)\b"
+                      rf"|{_SENTENCE}(?:please\s+)?{_IMPERATIVE}\b[^.\n!?]{{0,80}}\byour\s+{_OUT}\b"
+                      rf"|{_SENTENCE}(?:please\s+)?(?:reply|respond|answer)\s+(?:in|using)\s+"
+                      r"(?!this\b|the\b|that\b|our\b)",
+    "task_request": rf"{_SENTENCE}(?:please\s+)?{_TASK_VERB}\s+(?:a|an|the|me|some|how|what|why|"
+                    r"this|these|all|its|their|in|insights|examples?)\b"
+                    rf"|{_SENTENCE}(?:can|could|would)\s+you\s+(?:show|tell|explain|help|give|"
+                    r"write|provide|recommend|suggest|classify|translate|describe|summari[sz]e|list|"
+                    r"create|generate|reply|use)\b"
+                    rf"|{_SENTENCE}(?:how\s+(?:do|can|should|does|did)\s+(?:i|you|we|one)|what\s+"
+                    r"(?:is|are|was|were)\s+the|who\s+(?:wrote|invented|discovered)|what's)\b"
+                    r"[^?\n]{0,120}\?"
+                    rf"|{_SENTENCE}(?:give|show|tell|help)\s+(?:me|us)\b",
+}
+DOCUMENT_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "directs_output": ("your ", "reply", "respond", "answer"),
+    "task_request": ("write", "draft", "compose", "develop", "explain", "describe", "summar",
+                     "analy", "recommend", "suggest", "translate", "determine", "classify",
+                     "break down", "generate", "create", "list", "outline", "compare",
+                     "evaluate", "provide", "you", "how ", "what", "who ", "give", "show",
+                     "tell", "help"),
+}
+
 # Every rule needs one of these substrings (in the lower-cased text) to match at all; the
 # substring test is far cheaper than the regex, so most rules are skipped on benign text.
 TRIGGERS: dict[str, tuple[str, ...]] = {
@@ -137,11 +178,13 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "must_comply": ("must", "will", "shall", "have to", "required", "comply"),
     "ai_self": ("ai", "language model", "chatgpt", "gpt", "openai"),
 }
-COMPILED = {name: re.compile(p, re.MULTILINE) for name, p in RULES.items()}
+COMPILED = {name: re.compile(p, re.MULTILINE) for name, p in {**RULES, **DOCUMENT_RULES}.items()}
+TRIGGERS.update(DOCUMENT_TRIGGERS)
 # Matched on the original text: "DAN" the jailbreak persona, not "Dan" the colleague.
 CASED: dict[str, re.Pattern[str]] = {"jailbreak_frame": re.compile(r"\bDAN\b")}
 INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\U000e0000-\U000e007f]")
 FEATURES = (*RULES, "invisible_chars")
+DOCUMENT_FEATURES = tuple(DOCUMENT_RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +204,14 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return "".join(c for _, c in kept), [i for i, _ in kept]
 
 
-def rule_hits(text: str) -> RuleHits:
+def rule_hits(text: str, *, document: bool = False) -> RuleHits:
+    """Feature values and spans; `document` adds the rules for text that is data, not the
+    user speaking (a retrieved passage, an e-mail)."""
     clean, index = normalise(text)
     lowered = _lower_same_length(clean)
     values: dict[str, float] = {}
     spans: list[tuple[str, int, int]] = []
-    for name in RULES:
+    for name in (*RULES, *DOCUMENT_RULES) if document else RULES:
         matches = _matches(name, clean, lowered)
         values[name] = math.log1p(len(matches))
         spans += [(name, *_original_span(index, m.start(), m.end())) for m in matches]
