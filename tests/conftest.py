@@ -2,12 +2,15 @@
 
 - `no_remote_network` (autouse): no test reaches a real provider by accident;
 - `fake_openai`: a real OpenAI-compatible server on 127.0.0.1, fresh for each test;
-- `make_fake_openai`: the same with options (latency, faults, api_key...).
+- `make_fake_openai`: the same with options (latency, faults, api_key...);
+- `fresh_python`: run code in a new interpreter and get its stdout (what an import loads).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -45,3 +48,15 @@ def make_fake_openai() -> Iterator[MakeFakeOpenAI]:
 def fake_openai(make_fake_openai: MakeFakeOpenAI) -> FakeOpenAI:
     """A running fake server with default options; change its attributes to configure it."""
     return make_fake_openai()
+
+
+@pytest.fixture
+def fresh_python() -> Callable[[str], str]:
+    """Run `code` in a new interpreter (nothing imported yet) and return its stdout."""
+
+    def run(code: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True)
+        return done.stdout
+
+    return run

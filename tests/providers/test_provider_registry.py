@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from importlib.metadata import EntryPoint
 
 import pytest
@@ -96,15 +94,12 @@ def test_a_factory_must_return_a_provider(monkeypatch: pytest.MonkeyPatch) -> No
         create_provider("bad:x")
 
 
-def test_importing_providers_loads_no_adapter() -> None:
+def test_importing_providers_loads_no_adapter(fresh_python) -> None:
     code = (
         "import sys, harness.providers\n"
         "loaded = [m for m in ('openai', 'anthropic', 'http', 'python', 'local')\n"
         "          if f'harness.providers.{m}' in sys.modules]\n"
         "print(loaded)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code).strip() == "[]"
     assert "local" in known_providers()

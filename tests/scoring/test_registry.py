@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from harness.scoring import registry
 
 
@@ -17,7 +14,7 @@ def test_the_type_to_module_map_names_every_builtin_and_only_builtins() -> None:
     assert builtins == registry.BUILTIN_MODULES
 
 
-def test_a_suite_of_simple_checks_does_not_import_the_heavy_scorers() -> None:
+def test_a_suite_of_simple_checks_does_not_import_the_heavy_scorers(fresh_python) -> None:
     code = (
         "import sys\n"
         "from harness.scoring import get_scorer, registry\n"
@@ -25,9 +22,7 @@ def test_a_suite_of_simple_checks_does_not_import_the_heavy_scorers() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('harness.scoring.')"
         " and not m.startswith('harness.scoring._')))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    loaded = fresh_python(code)
     assert "harness.scoring.checks" in loaded
     for heavy in ("grounding", "injection", "judge", "pii"):
         assert f"harness.scoring.{heavy}'" not in loaded
