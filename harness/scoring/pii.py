@@ -54,7 +54,7 @@ class PiiParams(CheckParams):
 @register
 class Pii:
     type: ClassVar[str] = "pii"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: more phone layouts and regions
     Params: ClassVar[type[CheckParams]] = PiiParams
 
     async def score(self, ctx: ScoreContext) -> Score:
