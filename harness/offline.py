@@ -38,7 +38,13 @@ from pydantic import ValidationError
 
 from harness.errors import FileError, UsageError
 from harness.models import Case, CheckSpec, Completion, Score, ToolCall, Usage
-from harness.scoring.base import CheckParams, ScoreContext, Scorer, score_safely
+from harness.scoring.base import (
+    CheckParams,
+    ScoreContext,
+    Scorer,
+    close_open_judges,
+    score_safely,
+)
 from harness.scoring.registry import get_scorer, validate_check
 
 COMPLETION_FIELDS = frozenset(
@@ -322,22 +328,13 @@ async def ascore_rows(
     finally:
         for task in window:
             task.cancel()
-        await _close_judges()
+        await close_open_judges()
 
 
 def _prepare_any(row: Any, number: int, bound: BoundCheck) -> PreparedRow:
     if not isinstance(row, Mapping):
         return PreparedRow(f"row-{number}", None, "the row is not a JSON object")
     return prepare_row(row, number, bound)
-
-
-async def _close_judges() -> None:
-    """Close judge clients opened in this loop (judge.py caches them per model and loop)."""
-    try:
-        from harness.scoring.judge import close_judges
-    except ImportError:
-        return
-    await close_judges()
 
 
 def score_rows(

@@ -32,7 +32,13 @@ from harness.models import (
     ToolCall,
     Usage,
 )
-from harness.scoring.base import CheckParams, ScoreContext, Scorer, score_safely
+from harness.scoring.base import (
+    CheckParams,
+    ScoreContext,
+    Scorer,
+    close_open_judges,
+    score_safely,
+)
 from harness.scoring.registry import get_scorer, validate_check
 from harness.store import RunStore, new_run_id
 
@@ -150,8 +156,6 @@ async def _rescore_rows(
 ) -> None:
     """Score the parent's rows a batch at a time, `concurrency` rows at once (only judge
     checks wait on anything), writing each batch in the parent's order."""
-    from harness.scoring.judge import close_judges
-
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(row: dict[str, Any]) -> CaseResult:
@@ -170,7 +174,7 @@ async def _rescore_rows(
                                             result.outcome))
             store.write_results(list(results))
     finally:
-        await close_judges()
+        await close_open_judges()
 
 
 async def _rescore_one(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,13 @@ from harness.models import Case, CaseResult, Completion, ErrorInfo, ModelSpec, R
 from harness.providers import Budget, StackSettings, build_stack, parse_ref
 from harness.providers.base import Provider, Request
 from harness.providers.registry import effective_spec
-from harness.scoring.base import CheckParams, ScoreContext, Scorer, score_safely
+from harness.scoring.base import (
+    CheckParams,
+    ScoreContext,
+    Scorer,
+    close_open_judges,
+    score_safely,
+)
 from harness.scoring.registry import get_scorer, validate_check
 from harness.store import RunStore, SQLiteCache, new_run_id
 from harness.suites import LoadedSuite, render_messages
@@ -361,7 +366,7 @@ async def run_suite(
     for stack in stacks.values():
         with contextlib.suppress(Exception):
             await stack.aclose()
-    await _close_judges()  # judge models opened by scorers during this run
+    await close_open_judges()  # judge models opened by scorers during this run
     writer.flush()
     store.set_status(run_id, status, time.time())
     outcome.status = status
@@ -393,14 +398,6 @@ async def _drive(run: _Run, attempts: list[Attempt], config: RunConfig) -> str:
         with contextlib.suppress(asyncio.CancelledError):
             await flusher
     return run.stop_reason or "complete"
-
-
-async def _close_judges() -> None:
-    """Close the judge clients scorers opened; a run without a judge never loads that module
-    (and its jsonschema import), so there is nothing to close."""
-    ask = sys.modules.get("harness.scoring._judge.ask")
-    if ask is not None:
-        await ask.close_judges()
 
 
 def _open_run(

@@ -7,6 +7,7 @@ broken check never loses a case or passes it silently.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -91,3 +92,12 @@ async def score_safely(scorer: Scorer, ctx: ScoreContext) -> Score:
             f"scorer crashed: {type(exc).__name__}: {exc}",
             confidence=0.0,
         )
+
+
+async def close_open_judges() -> None:
+    """Close the judge clients scorers opened in the running loop. A run, rescore or
+    offline scoring without a judge never imported the judge module (nor its jsonschema),
+    so there is nothing to close and nothing is imported here."""
+    ask = sys.modules.get("harness.scoring._judge.ask")
+    if ask is not None:
+        await ask.close_judges()

@@ -109,20 +109,22 @@ def _english(text: str) -> tuple[bool, str, float]:
     return lang == "en", f"detected {lang}", prob
 
 
+def _english_in_case(text: str, in_case: bool, found: str, wrong: str) -> Verdict:
+    """English text in one letter case: the case first (cheap, certain), then the language."""
+    if not in_case:
+        return Verdict(False, wrong)
+    english, note, prob = _english(text)
+    return Verdict(english, f"{found}; {note}", prob)
+
+
 @instruction("change_case:english_capital")
 def english_capital(text: str, kw: dict[str, Any]) -> Verdict:
-    if not text.isupper():
-        return Verdict(False, "contains lower-case letters")
-    english, note, prob = _english(text)
-    return Verdict(english, f"all capitals; {note}", prob)
+    return _english_in_case(text, text.isupper(), "all capitals", "contains lower-case letters")
 
 
 @instruction("change_case:english_lowercase")
 def english_lowercase(text: str, kw: dict[str, Any]) -> Verdict:
-    if not text.islower():
-        return Verdict(False, "contains capital letters")
-    english, note, prob = _english(text)
-    return Verdict(english, f"all lower case; {note}", prob)
+    return _english_in_case(text, text.islower(), "all lower case", "contains capital letters")
 
 
 @instruction("change_case:capital_word_frequency")
