@@ -118,7 +118,7 @@ def pii_counts(rows: list[dict[str, Any]], types: Sequence[str]) -> dict[str, li
     return counts
 
 
-def pii_section(data: Path) -> tuple[list[str], dict[str, Any]]:
+def pii_section(data: Path, extra_social: Path | None = None) -> tuple[list[str], dict[str, Any]]:
     """Presidio's sample (what the rules were written on) and fresh Faker data (unseen)."""
     sets = {"presidio-synth-pii (development data)":
             read_jsonl(data / "presidio-synth-pii" / "data.jsonl")}
@@ -145,6 +145,8 @@ def pii_section(data: Path) -> tuple[list[str], dict[str, Any]]:
               "20-21 without looking at seed 13's misses; seed 14 was generated after that.",
               ""]
     lines += _social_lines()
+    if extra_social is not None:
+        lines += _extra_social_lines(extra_social)
     texts = [r["text"] for r in sets["presidio-synth-pii (development data)"]]
     rate = throughput(lambda t: detect_pii(t, PATTERN_TYPES), texts)
     lines += [f"Throughput: **{rate:,.0f} texts/s** on one core (presidio-synth-pii texts, "
@@ -199,6 +201,16 @@ def _social_lines() -> list[str]:
             "(`tests/fixtures/safety/social_texts*.txt`, no PII; the held-out set was written "
             "after the rules were tuned on the other): texts flagged: " + ", ".join(parts) + ".",
             ""]
+
+
+def _extra_social_lines(path: Path) -> list[str]:
+    """Third-party social text, one text per line (e.g. TweetEval's `test_text.txt` from
+    cardiffnlp/tweeteval): how many texts the PII check flags. Shown, not a target."""
+    texts = [t.strip() for t in path.read_text("utf-8").splitlines() if t.strip()]
+    flagged = [t for t in texts if detect_pii(t)]
+    share = len(flagged) / len(texts) if texts else 0.0
+    return [f"Third-party social text (`{path.name}`): texts flagged **{len(flagged)}/"
+            f"{len(texts)}** ({share:.1%}).", ""]
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -394,10 +406,13 @@ def main() -> None:
     parser.add_argument("data", nargs="?", type=Path,
                         default=ROOT.parent / "shared" / "data" / "dev")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy_safety.md")
+    parser.add_argument("--extra-social", type=Path, default=None,
+                        help="a text file of social posts, one per line, to count PII false "
+                        "alarms on (e.g. TweetEval's test_text.txt)")
     parser.add_argument("--bipia", type=Path, default=None,
                         help="folder with BIPIA's text_attack_test.json and email/test.jsonl")
     args = parser.parse_args()
-    pii_lines, pii = pii_section(args.data)
+    pii_lines, pii = pii_section(args.data, args.extra_social)
     ref_lines, refusal = refusal_section(args.data)
     inj_lines, inj = injection_section(args.data, args.bipia)
     header = ["# Safety scorers: measured accuracy", "",
