@@ -6,9 +6,16 @@ check passes when that share reaches `threshold`. The evidence lists every claim
 its verdict, best passage, spans (into the output and into the passage) and the signals
 that fired, so a reviewer can check each decision.
 
-- Modes: `offline` (default; lexical evidence and hard signals, nothing downloaded),
-  `embedding` (adds MiniLM sentence similarity; the `[ml]` extra), `llm` (a judge model
-  decides each claim; used by default when the check names a `model`).
+- Modes: `offline` (default; a learned model over the lexical evidence decides, pure
+  Python, nothing downloaded), `embedding` (the learned model with MiniLM meaning-level
+  features; the `[ml]` extra), `llm` (a judge model decides each claim; used by default
+  when the check names a `model` and no mode), `rules` (the hand-written lexical rule of
+  scorer version 3, kept for comparison).
+- Learned modes give every claim a calibrated P(unsupported) and the answer a calibrated
+  P(not grounded); the outcome is `fail` when that reaches 0.5 (or, when `threshold` is
+  set, when the share of supported claims falls below it), and `confidence` is the
+  calibrated probability that the outcome is right. `decide: confident` leaves answers
+  below `min_confidence` unscored, or asks the check's judge `model` about them.
 - Citations: a claim citing [2] must be supported by passage 2; citing a passage that
   does not exist fails the claim.
 - Abstention: with `answerable: false`, declining to answer is the right answer and a
@@ -31,12 +38,13 @@ from pydantic import Field
 
 from harness.models import ModelSpec, Score
 from harness.providers.base import Provider
-from harness.scoring._grounding import modes
+from harness.scoring._grounding import learned, modes
 from harness.scoring._grounding.abstain import abstains, first_abstention
 from harness.scoring._grounding.claims import Claim, split_claims
 from harness.scoring._grounding.evidence import index_context
 from harness.scoring._grounding.polar import check_polar
 from harness.scoring._grounding.verdicts import ClaimVerdict, Signal, tally
+from harness.scoring._learned.decide import DecideParams, abstain_reason, decide
 from harness.scoring.base import CheckParams, ScoreContext, make_score
 from harness.scoring.registry import register
 
@@ -44,14 +52,17 @@ ABSTAIN_CONFIDENCE = 0.8  # abstention is read by patterns; sure, not certain
 QUESTION_SUPPORT = 0.2  # under `attribution: all`: a fail, by definition rather than evidence
 
 
-class GroundingParams(CheckParams):
+class GroundingParams(DecideParams):
     threshold: float = Field(
-        default=0.9, ge=0, le=1, description="Share of claims that must be supported to pass."
+        default=0.9, ge=0, le=1, description="Share of claims that must be supported to pass "
+        "(modes rules and llm; learned modes use it only when it is set, and otherwise decide "
+        "on the answer's calibrated probability of being grounded).",
     )
-    mode: Literal["offline", "embedding", "llm"] | None = Field(
+    mode: Literal["offline", "embedding", "llm", "rules"] | None = Field(
         default=None,
-        description="How claims are checked: offline (lexical), embedding ([ml] extra) or "
-        "llm (a judge model). Default: llm when `model` is set, else offline.",
+        description="How claims are checked: offline (learned, lexical evidence), embedding "
+        "(learned with MiniLM; [ml] extra), llm (a judge model) or rules (the hand-written "
+        "rule of version 3). Default: llm when `model` is set, else offline.",
     )
     model: str | None = Field(
         default=None,
@@ -75,7 +86,7 @@ class GroundingParams(CheckParams):
 @register
 class Grounding:
     type: ClassVar[str] = "grounding"
-    version: ClassVar[str] = "3"
+    version: ClassVar[str] = "4"
     Params: ClassVar[type[CheckParams]] = GroundingParams
 
     async def score(self, ctx: ScoreContext) -> Score:
@@ -111,7 +122,21 @@ class Grounding:
             )
         if audit:
             base["judge"] = audit
-        return self._tally(ctx, params, verdicts, abstention, base)
+        if params.effective_mode not in learned.MODES:
+            return self._tally(ctx, params, verdicts, abstention, base)
+        p = learned.answer_probability(verdicts, text, params.effective_mode)
+        d = decide(p, params)
+        if d.abstained and params.model is not None:  # the judge decides what we cannot
+            try:
+                judged, audit = await self._verdicts(ctx, params.model_copy(
+                    update={"mode": "llm"}), claims, passages)
+            except modes.Undecided as exc:
+                base["judge"] = exc.audit
+            else:
+                base.update({"judge": audit, "deferred_to_judge": True,
+                             "p_not_grounded": round(p, 3)})
+                return self._tally(ctx, params, judged, abstention, base)
+        return self._learned_tally(ctx, params, verdicts, abstention, base, d)
 
     async def _verdicts(
         self, ctx: ScoreContext, params: GroundingParams, claims: list[Claim], passages: list[str]
@@ -121,10 +146,11 @@ class Grounding:
         mode = params.effective_mode
         if not statements:
             verdicts, audit = [], {}
-        elif mode == "offline":
+        elif mode == "rules":
             verdicts, audit = modes.offline(statements, index), {}
-        elif mode == "embedding":  # model inference: off the event loop
-            verdicts, audit = await asyncio.to_thread(modes.embedding, statements, index), {}
+        elif mode in learned.MODES:  # embedding: model inference, off the event loop
+            verdicts = await asyncio.to_thread(modes.learned, statements, index, mode)
+            audit = {}
         else:
             verdicts, audit = await _judged(ctx, params, statements, index)
         verdicts = _with_questions(claims, verdicts)
@@ -181,6 +207,35 @@ class Grounding:
             "the output makes no claim to check",
             evidence=evidence,
         )
+
+    def _learned_tally(
+        self,
+        ctx: ScoreContext,
+        params: GroundingParams,
+        verdicts: list[ClaimVerdict],
+        abstention: tuple[int, int] | None,
+        base: dict[str, Any],
+        d: Any,
+    ) -> Score:
+        score = self._tally(ctx, params, verdicts, abstention, base)
+        evidence = {**score.evidence, "p_not_grounded": round(d.probability, 3)}
+        if "threshold" in params.model_fields_set:
+            outcome = score.outcome
+            right = d.probability if outcome == "fail" else 1 - d.probability
+            confidence = round(right, 4)
+        else:
+            outcome = "fail" if d.positive else "pass"
+            confidence = d.confidence
+            evidence["threshold"] = None
+        reason = score.reason.replace(f" (threshold {params.threshold:g})", "")
+        reason += f"; P(not grounded) = {d.probability:.2f}"
+        if d.abstained:
+            evidence["undecided_outcome"] = outcome
+            return make_score(ctx, self, "unscored", score.score,
+                              abstain_reason(d, "not grounded") + "; " + reason,
+                              confidence=confidence, evidence=evidence)
+        return make_score(ctx, self, outcome, score.score, reason, confidence=confidence,
+                          evidence=evidence)
 
     def _tally(
         self,

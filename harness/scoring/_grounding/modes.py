@@ -45,7 +45,24 @@ class Undecided(Exception):
 
 
 def offline(claims: list[Claim], index: ContextIndex) -> list[ClaimVerdict]:
+    """The hand-written rule of scorer version 3 (mode `rules`)."""
     return [judge_claim(c, index) for c in claims]
+
+
+def learned(claims: list[Claim], index: ContextIndex, mode: str) -> list[ClaimVerdict]:
+    """Learned verdicts (mode `offline`: lexical features; `embedding`: with MiniLM)."""
+    from harness.scoring._grounding import learned as model
+
+    semantic = None
+    if mode == "embedding":
+        try:
+            from harness.scoring._grounding.semantic import _model, semantic_features
+
+            _model()
+        except EmbeddingUnavailable as exc:
+            raise Undecided(str(exc)) from exc
+        semantic = semantic_features
+    return model.learned_verdicts(claims, index, len(claims), mode, semantic)
 
 
 def embedding(

@@ -55,17 +55,24 @@ def scaled(value: float, boundary: float) -> float:
 
 def judge_claim(claim: Claim, index: ContextIndex) -> ClaimVerdict:
     """Verdict for one claim: against its cited passages when it cites, else all of them."""
+    return judge_claim_evidence(claim, index)[0]
+
+
+def judge_claim_evidence(
+    claim: Claim, index: ContextIndex
+) -> tuple[ClaimVerdict, ClaimEvidence | None]:
+    """The rule's verdict and the evidence it read (None for a citation out of range)."""
     n = len(index.passages)
     if claim.citations:
         bad = [c for c in claim.citations if not 1 <= c <= n]
         if bad:
-            return _out_of_range(claim, bad, n)
+            return _out_of_range(claim, bad, n), None
         cited = [c - 1 for c in claim.citations]
-        verdict = _lexical(claim, index, cited)
+        verdict, ev = _lexical_evidence(claim, index, cited)
         if not verdict.supported:
-            return _check_elsewhere(claim, index, verdict)
-        return verdict
-    return _lexical(claim, index, None)
+            return _check_elsewhere(claim, index, verdict), ev
+        return verdict, ev
+    return _lexical_evidence(claim, index, None)
 
 
 def _out_of_range(claim: Claim, bad: list[int], n: int) -> ClaimVerdict:
@@ -95,13 +102,19 @@ def _check_elsewhere(claim: Claim, index: ContextIndex, verdict: ClaimVerdict) -
 
 
 def _lexical(claim: Claim, index: ContextIndex, allowed: list[int] | None) -> ClaimVerdict:
+    return _lexical_evidence(claim, index, allowed)[0]
+
+
+def _lexical_evidence(
+    claim: Claim, index: ContextIndex, allowed: list[int] | None
+) -> tuple[ClaimVerdict, ClaimEvidence]:
     ev = gather(claim, index, allowed)
     support, signals = _support(claim, ev)
     window = ev.window
     passage = window.passage if window else None
     span = (window.start, window.end) if window else None
     text = index.passages[window.passage][window.start : window.end] if window else ""
-    return ClaimVerdict(
+    verdict = ClaimVerdict(
         claim,
         support,
         passage,
@@ -111,6 +124,7 @@ def _lexical(claim: Claim, index: ContextIndex, allowed: list[int] | None) -> Cl
         tuple(t.text for t in ev.missing),
         {"recall": round(ev.recall, 3), "ngram_overlap": round(_pairs(ev), 3)},
     )
+    return verdict, ev
 
 
 def _pairs(ev: ClaimEvidence) -> float:

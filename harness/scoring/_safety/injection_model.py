@@ -1,11 +1,18 @@
-"""The shipped prompt-injection classifier: logistic regression over rule features plus
-hashed word n-grams, with pure-Python inference.
+"""The shipped prompt-injection classifier (v3): windows of the text, each scored by a
+logistic model over hashed word n-grams and the intent rules, combined into a calibrated
+probability for the whole text. Pure-Python inference.
 
-The weights live in `injection_model.json` next to this file, written by
-`bench/train_injection.py` (which records what it was trained on). The rule part carries the
-intent signals that transfer to indirect injection; the n-gram part, trained on public
-jailbreak prompts, adds vocabulary those rules do not name. Its influence is capped by
-training it with a strong penalty, because on its own it learns the collection's style.
+Why windows: an instruction injected into a long tool output or e-mail is a sentence or
+two among benign text. Scoring the whole text dilutes it (and makes length itself a cue:
+attack documents were longer than clean ones); scoring every window of a few sentences and
+taking the most suspicious one finds it wherever it sits, and gives its span as evidence.
+The combiner reads the worst window, the runner-up, the whole text and the document rules
+(`injection_rules.py`), with separate weights for the user's own input and for data
+(`document=True`: passages, e-mails, tool results), where instructions to the assistant
+are themselves the attack.
+
+Weights and calibration live in `injection_model.json`, written by
+`training/injection.py` from public data (training/DATA_CARD.md).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from harness.scoring._learned.model import Calibration, sigmoid
 from harness.scoring._safety.injection_rules import (
     DOCUMENT_FEATURES,
     FEATURES,
@@ -26,24 +34,26 @@ from harness.scoring._safety.injection_rules import (
     rule_hits,
 )
 
-WORD = re.compile(r"[a-z][a-z']+")
+WORD = re.compile(r"[a-z0-9][a-z0-9']*|[^\sa-z0-9]")
+BREAK = re.compile(r"(?<=[.!?:;])\s+|\n+")
 MODEL_FILE = "injection_model.json"
+CHUNK = 240  # characters per chunk; a window is two neighbouring chunks
+MAX_CHARS = 60_000  # longer texts are scored on their first 60,000 characters
+COMBINE = ("max_window", "second_window", "whole", "log_windows")
 
 
 @dataclass(frozen=True, slots=True)
 class InjectionVerdict:
     probability: float
     hits: RuleHits
-    rule_logit: float
-    ngram_logit: float
+    window: tuple[int, int] | None  # span of the most suspicious window
+    window_probability: float  # that window's own (uncalibrated) score
 
 
-def ngram_features(text: str, buckets: int, max_chars: int = 20_000) -> dict[int, float]:
-    """Binary word unigrams and bigrams hashed into `buckets`, L2-normalised.
-
-    crc32 rather than `hash()`, which is salted per process, so training and inference agree.
-    """
-    words = WORD.findall(text[:max_chars].lower())
+def ngram_features(text: str, buckets: int) -> dict[int, float]:
+    """Binary word unigrams and bigrams hashed into `buckets`, L2-normalised (crc32, not
+    the per-process salted `hash()`, so training and inference agree)."""
+    words = [w for w in WORD.findall(text.lower()) if w[0].isalnum()]
     grams = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     if not grams:
         return {}
@@ -52,37 +62,78 @@ def ngram_features(text: str, buckets: int, max_chars: int = 20_000) -> dict[int
     return dict.fromkeys(keys, value)
 
 
+def windows(text: str) -> list[tuple[int, int]]:
+    """Spans of overlapping windows: chunks of about CHUNK characters cut at sentence or
+    line breaks, and each window two neighbouring chunks."""
+    text = text[:MAX_CHARS]
+    cuts = [0]
+    last = 0
+    for m in BREAK.finditer(text):
+        if m.end() - last >= CHUNK:
+            cuts.append(m.end())
+            last = m.end()
+    while len(text) - cuts[-1] > 2 * CHUNK:  # no break at all: cut every CHUNK
+        cuts.append(cuts[-1] + CHUNK)
+    cuts.append(len(text))
+    chunks = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    if len(chunks) <= 1:
+        return chunks or [(0, len(text))]
+    return [(chunks[i][0], chunks[i + 1][1]) for i in range(len(chunks) - 1)]
+
+
 @lru_cache(maxsize=1)
 def load_model() -> dict[str, Any]:
     text = resources.files("harness.scoring._safety").joinpath(MODEL_FILE).read_text("utf-8")
     model: dict[str, Any] = json.loads(text)
     model["ngram_weights"] = {int(k): v for k, v in model["ngram_weights"].items()}
+    model["_calibration"] = {k: Calibration.from_json(v)
+                             for k, v in model.get("calibration", {}).items()}
     return model
+
+
+def window_logit(text: str, model: dict[str, Any]) -> float:
+    values = rule_hits(text).values
+    logit = model["window_bias"] + sum(
+        model["rule_weights"].get(n, 0.0) * values[n] for n in FEATURES)
+    weights = model["ngram_weights"]
+    return logit + sum(weights.get(k, 0.0) * v
+                       for k, v in ngram_features(text, model["buckets"]).items())
+
+
+def combine_features(text: str, model: dict[str, Any]) -> tuple[dict[str, float], tuple[int, int]]:
+    spans = windows(text)
+    logits = [window_logit(text[a:b], model) for a, b in spans]
+    order = sorted(range(len(logits)), key=lambda i: -logits[i])
+    best = order[0]
+    whole = window_logit(text[:MAX_CHARS], model) if len(spans) > 1 else logits[best]
+    feats = {
+        "max_window": logits[best],
+        "second_window": logits[order[1]] if len(order) > 1 else logits[best] - 2.0,
+        "whole": whole,
+        "log_windows": math.log(len(spans)),
+    }
+    return feats, spans[best]
 
 
 def predict(
     text: str, model: dict[str, Any] | None = None, *, document: bool = False
 ) -> InjectionVerdict:
-    """Probability that `text` is a prompt-injection or jailbreak attempt. `document`: the
-    text is data the application retrieved (a passage, an e-mail), where instructions to the
-    assistant are themselves the attack; the user's own input is scored without them."""
+    """Calibrated probability that `text` is a prompt-injection or jailbreak attempt.
+    `document`: the text is data the application retrieved (a passage, an e-mail, a tool
+    result), where instructions to the assistant are themselves the attack; the user's own
+    input is scored without those rules."""
     model = model or load_model()
-    hits = rule_hits(text, document=document)
-    rule_logit = model["bias"] + sum(
-        model["rule_weights"].get(name, 0.0) * hits.values[name] for name in FEATURES
-    )
+    hits = rule_hits(text[:MAX_CHARS], document=document)
+    if not text.strip():
+        return InjectionVerdict(0.0, hits, None, 0.0)
+    feats, span = combine_features(text, model)
+    side = "document" if document else "input"
+    head = model["combine"][side]
+    logit = head["bias"] + sum(head["weights"][n] * feats[n] for n in COMBINE)
     if document:
-        weights = model.get("document_weights", {})
-        rule_logit += sum(weights.get(name, 0.0) * hits.values[name] for name in DOCUMENT_FEATURES)
-    grams = ngram_features(text, model["buckets"])
-    weights = model["ngram_weights"]
-    ngram_logit = sum(weights.get(k, 0.0) * v for k, v in grams.items())
-    logit = rule_logit + ngram_logit
-    return InjectionVerdict(_sigmoid(logit), hits, rule_logit, ngram_logit)
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1 / (1 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1 + z)
+        logit += sum(head.get("document_weights", {}).get(n, 0.0) * hits.values.get(n, 0.0)
+                     for n in DOCUMENT_FEATURES)
+    raw = sigmoid(logit)
+    calibration = model["_calibration"].get(side)
+    p = calibration(raw) if calibration else raw
+    return InjectionVerdict(p, hits, span, sigmoid(feats["max_window"]))
