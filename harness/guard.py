@@ -142,7 +142,7 @@ class Guard:
             return []
         action: Action = "block" if p >= self.config.injection_block else "escalate"
         rules = sorted({name for name, _, _ in verdict.hits.spans})
-        first = verdict.hits.spans[0][1:] if verdict.hits.spans else None
+        first = verdict.hits.spans[0][1:] if verdict.hits.spans else verdict.window
         detail = f"prompt injection in {where} (p={p:.2f}; rules: {', '.join(rules) or 'none'})"
         return [Reason("injection", "PROMPT_INJECTION", action, detail, first, "high", p)]
 

@@ -50,8 +50,9 @@ from harness.scoring._grounding.features import (  # noqa: E402
     ANSWER_FEATURES,
     LEXICAL_FEATURES,
     MONOTONIC,
-    answer_features,
+    SEMANTIC_ANSWER_FEATURES,
 )
+from harness.scoring._learned.model import load  # noqa: E402
 from harness.scoring._grounding.learned import PACKAGE, claim_feature_rows  # noqa: E402
 from harness.scoring.grounding import answer_claims  # noqa: E402
 
@@ -199,33 +200,44 @@ def main(argv: list[str] | None = None) -> int:
     claim_json["calibration"] = fit_isotonic(pc, yc, source_weights(srcc, yc))
     claim_model = LearnedModel.from_json({"name": "tmp", "version": "0", **claim_json})
 
-    def answer_rows(its: list[dict[str, Any]]) -> tuple[list[list[float]], list[int], list[str]]:
-        A, ya, sa = [], [], []
-        for it in its:
-            ps = [claim_model.probability(f) if f else 1.0 - r
-                  for f, r in zip(it["claims"], it["rule"], strict=True)]
-            af = answer_features(ps, it["chars"])
-            A.append([af[n] for n in ANSWER_FEATURES])
-            ya.append(it["label"])
-            sa.append(it["source"])
-        return A, ya, sa
+    claim_tag = "semantic" if args.semantic else "lexical"
+    claim_out = {"name": f"grounding-claims-{claim_tag}", "version": "1", **claim_json}
+    write_model(OUT / f"model_claims_{claim_tag}.json", claim_out)
+    load.cache_clear()
 
+    # answer model: public calib answers + the dev part of ../shared/data/dev (never the
+    # frozen final-check slice), each answer run through the scorer's own pipeline
+    mode = "embedding" if args.semantic else "offline"
+    names = ANSWER_FEATURES + (SEMANTIC_ANSWER_FEATURES if args.semantic else ())
+    by_id = {r["id"]: r for r in load_rows(args.limit) if not r["source"].startswith("synth")}
+    public = [by_id[it["id"]] for it in calib if it["id"] in by_id]
+    fit_rows = [(r, "claims") for r in public] + dev_rows()
+    A, ya, sa = [], [], []
+    for (r, attribution), feats in zip(fit_rows, answer_feature_rows(fit_rows, mode),
+                                       strict=True):
+        if feats is None:
+            continue
+        A.append([feats[n] for n in names])
+        ya.append(int(r["label"]))
+        sa.append(r["source"])
+    print(f"answer model: {len(A)} answers: {Counter(sa)}")
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    A, ya, sa = answer_rows([it for it in calib if not it["source"].startswith("synthetic:")])
-    lr = LogisticRegression(C=1.0, max_iter=1000)
+    lr = LogisticRegression(C=1.0, max_iter=2000)
     lr.fit(np.asarray(A), np.asarray(ya), sample_weight=np.asarray(source_weights(sa, ya)))
-    answer_json = {"kind": "logistic", "features": list(ANSWER_FEATURES),
+    answer_json = {"kind": "logistic", "features": list(names),
                    "base": round(float(lr.intercept_[0]), 6),
                    "weights": [round(float(w), 6) for w in lr.coef_[0]]}
+    print("answer weights:", dict(zip(names, answer_json["weights"], strict=True)))
     trained_on = {
         "sources": sorted({it["source"] for it in fit}),
+        "answer_model_sources": sorted(set(sa)),
         "heldout_sources": sorted(HELDOUT_SOURCES),
-        "claims_train": len(X), "answers_calib": len(A),
+        "claims_train": len(X), "answers_fit": len(A),
         "script": "training/grounding.py" + (" --semantic" if args.semantic else ""),
     }
-    tag = "semantic" if args.semantic else "lexical"
+    tag = claim_tag
     claim_out = {"name": f"grounding-claims-{tag}", "version": "1", **claim_json,
                  "trained_on": trained_on}
     answer_out = {"name": f"grounding-answers-{tag}", "version": "1", **answer_json,
@@ -235,28 +247,54 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {PACKAGE} model_claims_{tag}.json ({len(claim_json['trees'])} trees) and "
           f"model_answers_{tag}.json")
 
-    # report per source on calib (sources fitted on) and on held-out sources
-    answer_model = LearnedModel.from_json({"name": "a", "version": "1", **answer_json})
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for it in items:
-        name = it["source"]
-        held = name in HELDOUT_SOURCES or name.split(":")[-1] in HELDOUT_SOURCES
-        if held or it["split"] == "calib":
-            groups[("HELDOUT " if held else "calib ") + name].append(it)
-    print(f"{'group':48} {'n':>5} {'pos':>5} {'bacc':>6} {'auroc':>6} {'rule':>6} {'ece':>6}")
-    for name, its in sorted(groups.items()):
-        A, ya, _ = answer_rows(its)
-        ps = [answer_model.probability(dict(zip(ANSWER_FEATURES, a, strict=True))) for a in A]
-        pred = [int(p >= 0.5) for p in ps]
-        rule_pred = [int(min(it["rule"]) < 0.5) for it in its]
-        conf = [p if k else 1 - p for p, k in zip(ps, pred, strict=True)]
-        correct = [int(a == b) for a, b in zip(pred, ya, strict=True)]
-        b = balanced_accuracy(pred, ya)
-        au = auroc(ps, ya)
-        rb = balanced_accuracy(rule_pred, ya)
-        print(f"{name[:48]:48} {len(ya):5} {sum(ya):5} {b or 0:6.3f} {au or 0:6.3f} "
-              f"{rb or 0:6.3f} {ece(conf, correct):6.3f}")
     return 0
+
+
+DEV_SETS = {"summedits": "claims", "halueval-qa": "claims", "begin-wow": "all"}
+
+
+def dev_rows() -> list[tuple[dict[str, Any], str]]:
+    """The dev part (70%) of the grounding dev sets; the final-check slice is left out."""
+    from splits import DEFAULT_DATA, split_rows
+
+    out = []
+    for name, attribution in DEV_SETS.items():
+        rows = read_jsonl(DEFAULT_DATA / name / "data.jsonl")
+        dev, _ = split_rows(name, rows)
+        for r in dev:
+            out.append(({"id": r["id"], "source": "dev:" + name, "context": r["context"],
+                         "claim": r["response"], "question": r.get("question"),
+                         "label": int(r["label"] == "hallucinated")}, attribution))
+    return out
+
+
+def answer_feature_rows(rows: list[tuple[dict[str, Any], str]], mode: str
+                        ) -> list[dict[str, float] | None]:
+    """Answer features exactly as the scorer computes them (claims, questions, polar
+    answers, learned claim verdicts); None where the scorer would not reach the model."""
+    import asyncio
+
+    from harness.models import Case, Completion
+    from harness.scoring._grounding.features import answer_features
+    from harness.scoring.base import ScoreContext
+    from harness.scoring.grounding import Grounding, GroundingParams
+
+    scorer = Grounding()
+
+    async def one(r: dict[str, Any], attribution: str) -> dict[str, float] | None:
+        params = GroundingParams(type="grounding", mode=mode, attribution=attribution)
+        claims = answer_claims(r["claim"], every_sentence=attribution == "all")
+        if not claims:
+            return None
+        case = Case(id=r["id"], input=r.get("question") or "", context=[r["context"]])
+        ctx = ScoreContext(case=case, check=params, completion=Completion(text=r["claim"]))
+        verdicts, _ = await scorer._verdicts(ctx, params, claims, list(passages_of(r["context"])))
+        return answer_features(verdicts) if verdicts else None
+
+    async def run() -> list[dict[str, float] | None]:
+        return [await one(r, a) for r, a in rows]
+
+    return asyncio.run(run())
 
 
 if __name__ == "__main__":

@@ -67,7 +67,16 @@ def load(heldout: set[str]) -> list[dict[str, Any]]:
             if in_dev(r["text"], r.get("payload")):
                 dropped[r["source"]] += 1
                 continue
+            if r["source"] == "tensor_trust" and r["label"] == 0:
+                # defenders' system prompts: the application's own instructions, full of
+                # "ignore"/"instructions"; as benign documents they teach that intent is
+                # harmless in data, the opposite of what a document side must learn
+                dropped["tensor_trust system prompts"] += 1
+                continue
             rows.append(r)
+    asb = [r for r in rows if r["source"] == "asb_agent_security_bench" and r["label"] == 1]
+    keep = {r["id"] for r in random.Random(5).sample(asb, min(250, len(asb)))}
+    rows = [r for r in rows if r not in asb or r["id"] in keep]
     for r in read_jsonl(FIXTURES / "indirect_dev.jsonl"):
         rows.append({"id": "indirect_dev:" + str(r.get("id")), "source": "indirect_dev",
                      "kind": "document", "text": r["text"],
@@ -82,11 +91,44 @@ def load(heldout: set[str]) -> list[dict[str, Any]]:
 def synthetic(rows: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
     """Payloads inserted into benign carriers of other kinds, and the clean carriers."""
     payloads = [r for r in rows if r["label"] == 1 and (r.get("payload") or
-                r["kind"] == "attack_payload") and not r["heldout"]]
+                r["kind"] == "attack_payload") and not r["heldout"] and not task_payload(r)]
     carriers = [r for r in rows if r["label"] == 0 and r["kind"] in DOC_KINDS
                 and len(r["text"]) > 150 and not r["heldout"]
                 and r["source"] != "tensor_trust"]
     out = []
+    from benign_requests import sentences
+
+    for i, (c, req) in enumerate(zip(rng.sample(carriers, min(800, len(carriers))),
+                                     sentences(800), strict=False)):
+        text = c["text"]
+        breaks = [m.end() for m in im.BREAK.finditer(text)] or [len(text)]
+        at = rng.choice([0, *breaks])
+        out.append({"id": f"synth-benign-{i}", "source": "synthetic-benign:" + c["source"],
+                    "kind": c["kind"], "text": text[:at] + (" " if at else "") + req + " "
+                    + text[at:], "label": 0, "payload": None, "split": c["split"],
+                    "heldout": False})
+    for i, req in enumerate(sentences(400, seed=1)):  # and on their own, as short e-mails
+        out.append({"id": f"synth-request-{i}", "source": "synthetic-benign:requests",
+                    "kind": "email", "text": req, "label": 0, "payload": None,
+                    "split": split_of(f"synth-request-{i}"), "heldout": False})
+    # short benign user input: first sentences of benign prompts, and contact details
+    # (names, e-mail addresses, phone numbers, addresses) as users type them
+    prompts = [r for r in rows if r["label"] == 0 and r["kind"] == "user_prompt"]
+    for i, r in enumerate(rng.sample(prompts, min(600, len(prompts)))):
+        first = re.split(r"(?<=[.?!])\s", r["text"].strip(), maxsplit=1)[0][:200]
+        out.append({"id": f"synth-short-{i}", "source": "synthetic-benign:short",
+                    "kind": "user_prompt", "text": first, "label": 0, "payload": None,
+                    "split": r["split"], "heldout": False})
+    from faker import Faker
+
+    fake = Faker()
+    Faker.seed(11)
+    for i in range(300):
+        text = rng.choice([fake.email, fake.name, fake.phone_number, fake.address,
+                           fake.company, fake.url, fake.sentence])()
+        out.append({"id": f"synth-contact-{i}", "source": "synthetic-benign:contact",
+                    "kind": "user_prompt", "text": text, "label": 0, "payload": None,
+                    "split": split_of(f"synth-contact-{i}"), "heldout": False})
     rng.shuffle(carriers)
     for i, c in enumerate(carriers[:1500]):
         p = rng.choice(payloads)
@@ -103,8 +145,17 @@ def synthetic(rows: list[dict[str, Any]], rng: random.Random) -> list[dict[str, 
     return out
 
 
+def task_payload(r: dict[str, Any]) -> bool:
+    """BIPIA's text attacks are ordinary tasks ("What is the capital of Brazil?"): attacks
+    only by where they sit. As positive windows they teach the window model that a question
+    is an attack, so they train the document combiner (through its task rules) only."""
+    return r["source"].endswith("bipia_train") and r["kind"] in ("email", "document")
+
+
 def window_rows(r: dict[str, Any], rng: random.Random) -> list[tuple[str, int]]:
     text = r["text"]
+    if r["label"] == 1 and task_payload(r):
+        return []
     spans = im.windows(text)
     if r["label"] == 0:
         picked = spans if len(spans) <= 6 else rng.sample(spans, 6)
@@ -155,23 +206,24 @@ def main(argv: list[str] | None = None) -> int:
     rows += synthetic(rows, rng)
     print("rows:", Counter((r["source"], r["label"]) for r in rows))
     train = [r for r in rows if r["split"] == "train" and not r["heldout"]]
-    wins = [w for r in train for w in window_rows(r, rng)]
-    y = [lab for _, lab in wins]
-    print(f"window model: {len(wins)} windows, {sum(y)} positive")
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
+    wins = [w for r in train for w in window_rows(r, rng)]
+    y = [lab for _, lab in wins]
+    print(f"window model: {len(wins)} windows, {sum(y)} positive")
     X = featurize([t for t, _ in wins])
     lr = LogisticRegression(C=args.C, class_weight="balanced", max_iter=2000, solver="liblinear")
     lr.fit(X, np.asarray(y))
     coef = lr.coef_[0]
-    model: dict[str, Any] = {
-        "version": "3", "buckets": BUCKETS, "window_bias": round(float(lr.intercept_[0]), 5),
+    model: dict[str, Any] = {"version": "3", "buckets": BUCKETS, "window": {
+        "bias": round(float(lr.intercept_[0]), 5),
         "rule_weights": {n: round(float(w), 5) for n, w in zip(FEATURES, coef[BUCKETS:],
                                                                strict=True)},
         "ngram_weights": {i: round(float(w), 4) for i, w in enumerate(coef[:BUCKETS])
                           if abs(w) >= 2e-3},
-    }
+        "buckets": BUCKETS,
+    }}
     model["combine"] = {}
     model["calibration"] = {}
     calib = [r for r in rows if r["split"] == "calib" and not r["heldout"]
@@ -181,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         names = im.COMBINE + (DOCUMENT_FEATURES if side == "document" else ())
         F = []
         for r in part:
-            feats, _ = im.combine_features(r["text"], model)
+            feats, _ = im.combine_features(r["text"], model["window"])
             if side == "document":
                 feats.update(rule_hits(r["text"][:im.MAX_CHARS], document=True).values)
             F.append([feats.get(n, 0.0) for n in names])
@@ -211,12 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         del idx
     model["trained_on"] = {
         "sources": sorted({r["source"] for r in rows if not r["heldout"]}),
-        "heldout_sources": sorted(heldout), "windows": len(wins),
+        "heldout_sources": sorted(heldout),
         "script": "training/injection.py" + (f" --heldout {args.heldout}" if heldout else ""),
     }
     im.load_model.cache_clear()
     report(rows, model)
     if not args.no_write:
+        model["window"].pop("buckets", None)
         OUT.write_text(json.dumps(model, separators=(",", ":"), sort_keys=True) + "\n",
                        encoding="utf-8")
         print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB)")
@@ -225,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(rows: list[dict[str, Any]], model: dict[str, Any]) -> None:
     model = json.loads(json.dumps(model))
-    model["ngram_weights"] = {int(k): v for k, v in model["ngram_weights"].items()}
+    model["window"]["ngram_weights"] = {int(k): v for k, v in
+                                        model["window"]["ngram_weights"].items()}
     model["_calibration"] = {k: im.Calibration.from_json(v)
                              for k, v in model["calibration"].items()}
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)

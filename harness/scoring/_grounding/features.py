@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from harness.scoring._grounding.claims import Claim
 from harness.scoring._grounding.evidence import ClaimEvidence, ContextIndex
@@ -105,24 +106,38 @@ def claim_features(
     return out
 
 
-def answer_features(claim_probabilities: list[float], n_chars: int) -> dict[str, float]:
-    """The answer-level model's inputs: how unsure its worst claims are, and how many."""
-    ps = sorted(claim_probabilities, reverse=True)
+def answer_features(verdicts: Sequence[ClaimVerdict]) -> dict[str, float]:
+    """The answer model's inputs: the learned claims' probabilities (worst, runner-up,
+    mean, noisy-or), the hand-written rule's view of the worst claim, meaning-level
+    agreement when the embedding mode computed it, and whether the whole turn must be
+    attributable (`attribution: all`)."""
+    ps = sorted((1.0 - v.support for v in verdicts), reverse=True)
+    rule = [1.0 - float(v.details.get("rule_support", v.support)) for v in verdicts]
     n = len(ps)
-
-    def logit(p: float) -> float:
-        p = min(max(p, 1e-4), 1 - 1e-4)
-        return math.log(p / (1 - p))
-
+    sims = [float(v.details["similarity"]) for v in verdicts if "similarity" in v.details]
+    aligns = [float(v.details["content_alignment"]) for v in verdicts
+              if "content_alignment" in v.details]
     return {
-        "max_logit": logit(ps[0]),
-        "second_logit": logit(ps[1]) if n > 1 else logit(ps[0]) - 2.0,
-        "mean_logit": sum(logit(p) for p in ps) / n,
-        "noisy_or": logit(1 - math.prod(1 - p for p in ps)),
+        "max_logit": _logit(ps[0]),
+        "second_logit": _logit(ps[1]) if n > 1 else _logit(ps[0]) - 2.0,
+        "mean_logit": sum(_logit(p) for p in ps) / n,
+        "noisy_or": _logit(1 - math.prod(1 - p for p in ps)),
         "share_unsupported": sum(p >= 0.5 for p in ps) / n,
         "log_claims": math.log(n),
+        "rule_max_logit": _logit(max(rule)),
+        "rule_share_unsupported": sum(p >= 0.5 for p in rule) / n,
+        "strict": float(any(v.claim.strict for v in verdicts)),
+        "min_similarity": min(sims) if sims else 0.0,
+        "min_alignment": min(aligns) if aligns else 0.0,
     }
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
 ANSWER_FEATURES = ("max_logit", "second_logit", "mean_logit", "noisy_or",
-                   "share_unsupported", "log_claims")
+                   "share_unsupported", "log_claims", "rule_max_logit",
+                   "rule_share_unsupported", "strict")
+SEMANTIC_ANSWER_FEATURES = ("min_similarity", "min_alignment")

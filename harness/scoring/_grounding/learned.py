@@ -74,7 +74,7 @@ def learned_verdicts(
         p = strict_floor(verdict, claim_model.probability(row))
         details = {**verdict.details, "p_unsupported": round(p, 3),
                    "rule_support": round(verdict.support, 3)}
-        for key in ("similarity", "token_alignment"):
+        for key in ("similarity", "token_alignment", "content_alignment"):
             if key in row:
                 details[key] = round(row[key], 3)
         signals = verdict.signals
@@ -89,8 +89,18 @@ def learned_verdicts(
 def answer_probability(verdicts: Sequence[ClaimVerdict], text: str, mode: str) -> float:
     """Calibrated probability that the answer is not grounded in the passages."""
     _, answer_model = models(mode)
-    ps = [1.0 - v.support for v in verdicts]
-    return answer_model.probability(answer_features(ps, len(text)))
+    p = answer_model.probability(answer_features(verdicts))
+    floors = [1.0 - v.support for v in verdicts
+              if any(sig.name in DEFINITIONAL for sig in v.signals)]
+    return max([p, *floors])
+
+
+# Signals that fail a claim by definition rather than by evidence: a citation of a passage
+# that does not exist or does not hold the claim, a question or a statement about the
+# speaker where the whole turn must be attributable, a yes/no answer asserting what the
+# passages do not. The learned answer model cannot overrule them.
+DEFINITIONAL = frozenset({"citation_out_of_range", "wrong_citation", "question",
+                          "unsupported_polar_answer", "speaker_polar_answer"})
 
 
 def strict_floor(verdict: ClaimVerdict, p: float) -> float:

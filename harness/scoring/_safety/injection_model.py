@@ -39,7 +39,17 @@ BREAK = re.compile(r"(?<=[.!?:;])\s+|\n+")
 MODEL_FILE = "injection_model.json"
 CHUNK = 240  # characters per chunk; a window is two neighbouring chunks
 MAX_CHARS = 60_000  # longer texts are scored on their first 60,000 characters
-COMBINE = ("max_window", "second_window", "whole", "log_windows")
+COMBINE = ("max_window", "second_window", "whole", "log_windows", "rules")
+# What one match of each intent rule means on its own (from what the rule names, set by
+# hand in version 1): the combiner weighs their sum, so intent the public data rarely shows
+# ("ignore your previous instructions" in an e-mail) still counts.
+RULE_PRIOR = {
+    "override": 3.0, "reveal_prompt": 2.5, "exfiltration": 2.0, "link_exfil": 2.0,
+    "fake_system": 2.0, "unrestricted": 2.0, "addressed_to_ai": 2.0, "secrecy": 1.5,
+    "hidden_markup": 1.0, "invisible_chars": 1.0, "role_override": 1.5, "task_hijack": 1.5,
+    "tool_abuse": 1.5, "must_comply": 0.5, "policy_talk": 0.5, "jailbreak_frame": 0.5,
+    "ai_self": 0.5,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +95,34 @@ def windows(text: str) -> list[tuple[int, int]]:
 def load_model() -> dict[str, Any]:
     text = resources.files("harness.scoring._safety").joinpath(MODEL_FILE).read_text("utf-8")
     model: dict[str, Any] = json.loads(text)
-    model["ngram_weights"] = {int(k): v for k, v in model["ngram_weights"].items()}
+    window = model["window"]
+    window["ngram_weights"] = {int(k): v for k, v in window["ngram_weights"].items()}
+    window["buckets"] = model["buckets"]
     model["_calibration"] = {k: Calibration.from_json(v)
                              for k, v in model.get("calibration", {}).items()}
     return model
 
 
-def window_logit(text: str, model: dict[str, Any]) -> float:
+def window_logit(text: str, model: dict[str, Any]) -> tuple[float, float]:
+    """(learned logit, rule-prior score) of one window (`model`: `load_model()["window"]`)."""
     values = rule_hits(text).values
-    logit = model["window_bias"] + sum(
+    logit = model["bias"] + sum(
         model["rule_weights"].get(n, 0.0) * values[n] for n in FEATURES)
     weights = model["ngram_weights"]
-    return logit + sum(weights.get(k, 0.0) * v
-                       for k, v in ngram_features(text, model["buckets"]).items())
+    logit += sum(weights.get(k, 0.0) * v
+                 for k, v in ngram_features(text, model["buckets"]).items())
+    return logit, sum(RULE_PRIOR.get(n, 0.0) * values[n] for n in FEATURES)
 
 
 def combine_features(text: str, model: dict[str, Any]) -> tuple[dict[str, float], tuple[int, int]]:
     spans = windows(text)
-    logits = [window_logit(text[a:b], model) for a, b in spans]
+    scored = [window_logit(text[a:b], model) for a, b in spans]
+    logits = [s[0] for s in scored]
     order = sorted(range(len(logits)), key=lambda i: -logits[i])
     best = order[0]
-    whole = window_logit(text[:MAX_CHARS], model) if len(spans) > 1 else logits[best]
+    whole = window_logit(text[:MAX_CHARS], model)[0] if len(spans) > 1 else logits[best]
     feats = {
+        "rules": max(s[1] for s in scored),
         "max_window": logits[best],
         "second_window": logits[order[1]] if len(order) > 1 else logits[best] - 2.0,
         "whole": whole,
@@ -126,8 +142,8 @@ def predict(
     hits = rule_hits(text[:MAX_CHARS], document=document)
     if not text.strip():
         return InjectionVerdict(0.0, hits, None, 0.0)
-    feats, span = combine_features(text, model)
     side = "document" if document else "input"
+    feats, span = combine_features(text, model["window"])
     head = model["combine"][side]
     logit = head["bias"] + sum(head["weights"][n] * feats[n] for n in COMBINE)
     if document:
