@@ -49,7 +49,7 @@ def export_gbdt(model: Any, features: Sequence[str]) -> dict[str, Any]:
     for (predictor,) in model._predictors:
         nodes = predictor.nodes
         feature = [-1 if n["is_leaf"] else int(n["feature_idx"]) for n in nodes]
-        trees.append([feature, [round(float(n["num_threshold"]), 6) for n in nodes],
+        trees.append([feature, [float(n["num_threshold"]) for n in nodes],
                       [int(n["left"]) for n in nodes], [int(n["right"]) for n in nodes],
                       [round(float(n["value"]), 6) for n in nodes]])
     return {"kind": "gbdt", "features": list(features), "base": round(base, 6), "trees": trees}

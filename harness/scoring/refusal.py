@@ -104,5 +104,5 @@ def _calibration() -> Calibration:
 def refusal_probability(verdict: RefusalVerdict) -> float:
     """Calibrated P(the answer is a refusal or partial refusal)."""
     if verdict.cues and verdict.cues[0][0] == "provider refusal flag":
-        return 0.99
+        return 1.0  # the provider says so: not a reading of the text
     return _calibration()(0.01 + 0.98 * verdict.refusal_score)
