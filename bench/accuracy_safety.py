@@ -306,7 +306,8 @@ def bag_of_words_baseline(data: Path) -> Callable[[str], float] | None:
     try:
         from train_injection import train
 
-        from harness.scoring._safety.injection_model import predict as run
+        from harness.scoring._learned.model import sigmoid
+        from harness.scoring._safety.injection_model import ngram_features
     except ImportError:
         return None
     jb = read_jsonl(data / "jailbreak-in-the-wild" / "data.jsonl")
@@ -315,8 +316,9 @@ def bag_of_words_baseline(data: Path) -> Callable[[str], float] | None:
         model = train(rows, "ngrams")
     except ImportError:
         return None
-    model["ngram_weights"] = {int(k): v for k, v in model["ngram_weights"].items()}
-    return lambda text: run(text, model).probability
+    weights = {int(k): v for k, v in model["ngram_weights"].items()}
+    return lambda text: sigmoid(model["bias"] + sum(
+        weights.get(k, 0.0) * v for k, v in ngram_features(text, model["buckets"]).items()))
 
 
 def injection_section(data: Path, bipia: Path | None = None) -> tuple[list[str], dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""Train the shipped prompt-injection classifier and write its weights as JSON.
+"""The version-2 injection classifier's trainer, kept for bench/accuracy_safety.py's
+bag-of-words baseline. The shipped classifier (version 3) is trained by
+training/injection.py; `--out` no longer defaults to the shipped model file.
 
     python bench/train_injection.py [--data ../shared/data/dev] [--out PATH] [--ngram-l2 F]
 
@@ -29,7 +31,7 @@ from harness.scoring._safety.injection_rules import FEATURES, rule_hits  # noqa:
 
 BUCKETS = 4096
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"
-DEFAULT_OUT = ROOT / "harness" / "scoring" / "_safety" / "injection_model.json"
+DEFAULT_OUT = ROOT / "bench" / "injection_model_v2.json"
 FIXTURES = ROOT / "tests" / "fixtures" / "safety"
 
 

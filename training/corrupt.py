@@ -65,8 +65,11 @@ def _number(s: str, pool: list[str], rng: random.Random) -> str | None:
         new = rng.choice(others)
     elif value.isdigit():
         v = int(value)
-        new = str(v + rng.choice([-3, -2, -1, 1, 2, 5, 10])) if v > 1900 and v < 2100 else \
-            str(max(0, v + rng.choice([-1, 1]) * max(1, round(v * rng.choice([0.1, 0.25, 0.5, 1])))))
+        if 1900 < v < 2100:  # a year: a near one
+            new = str(v + rng.choice([-3, -2, -1, 1, 2, 5, 10]))
+        else:
+            step = max(1, round(v * rng.choice([0.1, 0.25, 0.5, 1])))
+            new = str(max(0, v + rng.choice([-1, 1]) * step))
         if new == value:
             return None
     else:

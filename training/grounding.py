@@ -23,7 +23,7 @@ import json
 import random
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,6 @@ sys.path.insert(0, str(HERE))
 
 from common import (  # noqa: E402
     DATA,
-    auroc,
-    balance_weights,
-    balanced_accuracy,
-    ece,
     export_gbdt,
     fit_gbdt,
     fit_isotonic,
@@ -52,8 +48,8 @@ from harness.scoring._grounding.features import (  # noqa: E402
     MONOTONIC,
     SEMANTIC_ANSWER_FEATURES,
 )
-from harness.scoring._learned.model import load  # noqa: E402
 from harness.scoring._grounding.learned import PACKAGE, claim_feature_rows  # noqa: E402
+from harness.scoring._learned.model import load  # noqa: E402
 from harness.scoring.grounding import answer_claims  # noqa: E402
 
 OUT = HERE.parent / "harness" / "scoring" / "_grounding"
@@ -198,7 +194,6 @@ def main(argv: list[str] | None = None) -> int:
     Xc, yc, srcc = claim_matrix(calib, features)
     pc = [raw.raw_probability(dict(zip(features, x, strict=True))) for x in Xc]
     claim_json["calibration"] = fit_isotonic(pc, yc, source_weights(srcc, yc))
-    claim_model = LearnedModel.from_json({"name": "tmp", "version": "0", **claim_json})
 
     claim_tag = "semantic" if args.semantic else "lexical"
     claim_out = {"name": f"grounding-claims-{claim_tag}", "version": "1", **claim_json}
@@ -213,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     public = [by_id[it["id"]] for it in calib if it["id"] in by_id]
     fit_rows = [(r, "claims") for r in public] + dev_rows()
     A, ya, sa = [], [], []
-    for (r, attribution), feats in zip(fit_rows, answer_feature_rows(fit_rows, mode),
+    for (r, _), feats in zip(fit_rows, answer_feature_rows(fit_rows, mode),
                                        strict=True):
         if feats is None:
             continue

@@ -300,8 +300,9 @@ def report(rows: list[dict[str, Any]], model: dict[str, Any]) -> None:
         ok = [int(a == b) for a, b in zip(pred, ys, strict=True)]
         au = auroc(ps, ys)
         b = balanced_accuracy(pred, ys)
-        print(f"{name[:50]:50} {len(ys):5} {sum(ys):5} {au if au is not None else float('nan'):6.3f} "
-              f"{b if b is not None else float('nan'):6.3f} {ece(conf, ok):6.3f}")
+        nan = float("nan")
+        print(f"{name[:50]:50} {len(ys):5} {sum(ys):5} {au if au is not None else nan:6.3f} "
+              f"{b if b is not None else nan:6.3f} {ece(conf, ok):6.3f}")
 
 
 if __name__ == "__main__":

@@ -24,9 +24,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from harness.models import Score
+from harness.scoring._learned.decide import DecideParams, abstain_reason, decide
 from harness.scoring._safety.case_text import context_texts, user_texts
 from harness.scoring._safety.injection_model import InjectionVerdict, predict
-from harness.scoring._learned.decide import DecideParams, abstain_reason, decide
 from harness.scoring.base import CheckParams, ScoreContext, make_score, passed
 from harness.scoring.registry import register
 

