@@ -89,12 +89,31 @@ def sets(final: bool) -> list[tuple[str, str, dict[str, Any], list[tuple[Case, s
                 {"type": "injection", "target": "context"},
                 [(Case(id=r["id"], input="Summarise this.", context=[r["text"]]), "ok",
                   int(r["label"] == "injection")) for r in ind]))
+    agent = agent_tool_rows()
+    if agent:
+        out.append(("injection", "agent tool outputs, pairs (synthetic, unseen wordings)",
+                    {"type": "injection", "target": "context"}, agent))
     xs = split_rows("xstest-completions",
                     read(DEFAULT_DATA / "xstest-completions" / "data.jsonl"))[part]
     out.append(("refusal", f"xstest-completions ({tag})", {"type": "refusal", "expect": "answer"},
                 [(Case(id=r["id"], input=r["prompt"]), r["response"],
                   int(r["label"] == "refusal")) for r in xs]))
     return out
+
+
+def agent_tool_rows() -> list[tuple[Case, str, int]]:
+    """Synthetic tool outputs in clean/injected pairs of about the same length
+    (training/agent_tools.py), from a seed never trained on and only the wrapper families,
+    goals and benign texts the window model never saw (the 7-weight combiner and its
+    calibration were fitted on other rows of those families)."""
+    try:
+        sys.path.insert(0, str(ROOT / "training"))
+        from agent_tools import agent_rows
+    except ImportError:  # faker is a dev dependency
+        return []
+    rows = [r for r in agent_rows(400, seed=99) if r["split"] == "calib"]
+    return [(Case(id=r["id"], input="Do what I asked.", context=[r["text"]]), "ok",
+             r["label"]) for r in rows]
 
 
 async def score_all(check: dict[str, Any], rows: list[tuple[Case, str, int]]
@@ -143,8 +162,11 @@ What tuned what (training/DATA_CARD.md has every source, commit and license):
   of summedits, halueval-qa and begin-wow, so the `dev` rows of those sets are *tuning*
   figures; the final-check rows and the CLIFF summaries (a public source held out of all
   fitting) are not.
-- injection: public injection, jailbreak and benign collections; calibration on their own
-  calibration split. No dev row is fitted on; the hand-written indirect set is held out.
+- injection (version 4): public injection, jailbreak and benign collections, and
+  synthetic agent tool outputs in clean/injected pairs (training/agent_tools.py);
+  calibration on their own calibration split. No dev row is fitted on; the hand-written
+  indirect set is held out; the agent pairs measured here come from a seed never trained
+  on, with wordings, goals and benign texts the window model never saw.
 - refusal: the cue-based detector of version 1; its 2-parameter calibration was fitted on
   the xstest-completions dev rows.
 - `rules`: the hand-written grounding rule of version 3, whose thresholds were chosen on
@@ -188,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
             rc_lines.append(f"| {family} | {name} | {label} | " + " | ".join(
                 f"{cov:.0%} / {f(acc)}" for _, cov, acc, _ in m["rc"]) + " |")
             print(lines[-1], flush=True)
-    final = ("\nThe final-check slice was scored once, at the end of the work that trained "
-             "these models (issue 10).\n" if args.final_check else "")
+    final = ("\nThe final-check slice was scored once for each model, when its training was "
+             "done, and nothing was changed after the look: grounding and refusal at the end "
+             "of the first round of issue 10, injection again for version 4 (the agent tool "
+             "outputs; two interim version-4 models were looked at too, and the changes "
+             "after them answered failing unit tests, not these figures).\n"
+             if args.final_check else "")
     flags = (" --final-check" if args.final_check else "") + (
         f" --modes {args.modes}" if args.modes != "rules,offline,embedding" else "")
     text = PREAMBLE.format(flags=flags, final=final) + "\n" + "\n".join(lines) + \

@@ -53,9 +53,8 @@ def test_a_passage_that_directs_the_answer_is_caught_but_the_same_request_from_t
     [decision] = Guard().check_context([mail])
     assert decision.action in ("escalate", "block")
     assert "directs_output" in decision.reasons[0].detail
-    # from the user the same words are the request: scored lower, though the learned input
-    # side still finds output-format requests suspicious (docs/accuracy_safety.md)
-    assert Guard(injection_escalate=0.8).check_input(request).action == "allow"
+    # from the user the same words are the request itself
+    assert Guard().check_input(request).action == "allow"
 
 
 def test_output_leak_redacted_but_user_supplied_pii_allowed() -> None:

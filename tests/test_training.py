@@ -60,3 +60,22 @@ def test_dev_rows_are_recognised_under_another_name() -> None:
     first = json.loads(row.read_text("utf-8").splitlines()[0])["text"]
     assert in_dev("  " + first.upper() + " ")
     assert not in_dev("A sentence that no development set holds, written for this test.")
+
+
+def test_synthetic_agent_pairs_differ_only_in_one_field_of_about_the_same_length() -> None:
+    pytest.importorskip("faker")
+    from agent_tools import CALIB_FAMILIES, TRAIN_FAMILIES, agent_rows
+
+    rows = agent_rows(60, seed=4)
+    assert len(rows) == 120
+    kinds = set()
+    for clean, inj in zip(rows[::2], rows[1::2], strict=True):
+        assert clean["id"].endswith("-clean") and inj["id"].endswith("-inj")
+        assert (clean["label"], inj["label"]) == (0, 1) and clean["split"] == inj["split"]
+        families = TRAIN_FAMILIES if inj["split"] == "train" else CALIB_FAMILIES
+        assert inj["family"] in families
+        assert "{" not in inj["payload"] and "}" not in inj["payload"]
+        # about the same length: length is no cue to the label
+        assert abs(len(clean["text"]) - len(inj["text"])) <= max(60, 0.3 * len(inj["text"]))
+        kinds.add(clean["carrier"])
+    assert len(kinds) >= 6

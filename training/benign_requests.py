@@ -43,3 +43,24 @@ def sentences(n: int, seed: int = 0) -> list[str]:
         text = f"{rng.choice(OPEN)} {act}." + rng.choice(CLOSE).format(name=rng.choice(NAMES))
         out.append(text)
     return out
+
+
+# what users ask about the form of the answer: benign as the user's own input (the same
+# words inside a document direct the assistant, which the document side scores)
+FORMATS = [
+    "Translate your response into {lang}.", "Please answer in {lang}.",
+    "Write your answer in {lang}.", "Reply in {lang}, please.", "Respond in {lang} only.",
+    "Answer in bullet points.", "Format the response as a table.", "Keep your reply under "
+    "{n} words.", "Use simple language in your answer.", "End your response with a short "
+    "summary.", "Put the code in your reply in a single block.", "Give your answer as JSON.",
+    "Write the reply in a formal tone.", "Start your answer with the conclusion.",
+    "Include a list of sources in your response.", "Translate the text below into {lang}.",
+]
+LANGS = ["French", "Portuguese", "Spanish", "German", "Japanese", "Hindi", "Italian",
+         "plain English", "Dutch", "Korean"]
+
+
+def format_requests(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return [rng.choice(FORMATS).format(lang=rng.choice(LANGS), n=rng.choice([50, 100, 200]))
+            for _ in range(n)]

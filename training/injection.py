@@ -48,6 +48,7 @@ BUCKETS = 1 << 16
 OUT = HERE.parent / "harness" / "scoring" / "_safety" / "injection_model.json"
 FIXTURES = HERE.parent / "tests" / "fixtures" / "safety"
 DOC_KINDS = {"tool_output", "email", "web", "document", "code"}
+AGENT_CARRIERS = 1500  # synthetic tool outputs (agent_tools.py), each clean and injected
 
 
 def group_of(row_id: str) -> str:
@@ -82,6 +83,12 @@ def load(heldout: set[str]) -> list[dict[str, Any]]:
                      "kind": "document", "text": r["text"],
                      "label": int(r["label"] == "injection"), "payload": None})
     print(f"dropped as dev duplicates: {dict(dropped)}")
+    if "synthetic-agent" not in heldout:
+        from agent_tools import agent_rows
+
+        texts = [r["text"] for r in rows if r["source"] == "self_instruct_benign"
+                 and r["kind"] in ("web", "document")]
+        rows += agent_rows(AGENT_CARRIERS, seed=0, texts=texts)
     for r in rows:
         r["split"] = split_of(r["id"])
         r["heldout"] = r["source"] in heldout
@@ -119,6 +126,14 @@ def synthetic(rows: list[dict[str, Any]], rng: random.Random) -> list[dict[str, 
         out.append({"id": f"synth-short-{i}", "source": "synthetic-benign:short",
                     "kind": "user_prompt", "text": first, "label": 0, "payload": None,
                     "split": r["split"], "heldout": False})
+    # format and language requests, alone or after a benign prompt: the user's own input
+    from benign_requests import format_requests
+
+    for i, fmt in enumerate(format_requests(500, seed=2)):
+        text = fmt if i % 2 else rng.choice(prompts)["text"].strip()[:400] + " " + fmt
+        out.append({"id": f"synth-format-{i}", "source": "synthetic-benign:format",
+                    "kind": "user_prompt", "text": text, "label": 0, "payload": None,
+                    "split": split_of(f"synth-format-{i}"), "heldout": False})
     from faker import Faker
 
     fake = Faker()
@@ -145,11 +160,29 @@ def synthetic(rows: list[dict[str, Any]], rng: random.Random) -> list[dict[str, 
     return out
 
 
+# BIPIA's task-irrelevant attack categories: ordinary tasks put to the reader
+PLAIN_TASKS = {"Learning and Tutoring", "Instruction", "Information Retrieval",
+               "Programming Help", "Social Interaction", "Content Creation", "Persuasion"}
+
+
 def task_payload(r: dict[str, Any]) -> bool:
-    """BIPIA's text attacks are ordinary tasks ("What is the capital of Brazil?"): attacks
-    only by where they sit. As positive windows they teach the window model that a question
-    is an attack, so they train the document combiner (through its task rules) only."""
+    """BIPIA's text attacks are ordinary tasks ("What is the capital of Brazil?") or
+    requests about the form of the answer ("Reply in hexadecimal"): attacks only by where
+    they sit. As positive windows they teach the window model that a question or a format
+    request is an attack (from the user, too), so they train the document combiner only
+    (through its document rules), and `plain_task` ones not even that."""
     return r["source"].endswith("bipia_train") and r["kind"] in ("email", "document")
+
+
+def plain_task(r: dict[str, Any]) -> bool:
+    """BIPIA's task-irrelevant attacks: in the combiner they make every question or request
+    in a benign e-mail, FAQ or transcript an alarm (10% of the dev RAG passages were
+    flagged), so they are left out of training altogether; the attacks that direct the
+    output (ciphers, misspellings, translation, clickbait, malware links) are kept."""
+    if r["label"] != 1 or not task_payload(r):
+        return False
+    parts = (r.get("label_raw") or "").split(":")
+    return len(parts) < 2 or parts[1] in PLAIN_TASKS
 
 
 def window_rows(r: dict[str, Any], rng: random.Random) -> list[tuple[str, int]]:
@@ -216,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     lr = LogisticRegression(C=args.C, class_weight="balanced", max_iter=2000, solver="liblinear")
     lr.fit(X, np.asarray(y))
     coef = lr.coef_[0]
-    model: dict[str, Any] = {"version": "3", "buckets": BUCKETS, "window": {
+    model: dict[str, Any] = {"version": "4", "buckets": BUCKETS, "window": {
         "bias": round(float(lr.intercept_[0]), 5),
         "rule_weights": {n: round(float(w), 5) for n, w in zip(FEATURES, coef[BUCKETS:],
                                                                strict=True)},
@@ -227,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     model["combine"] = {}
     model["calibration"] = {}
     calib = [r for r in rows if r["split"] == "calib" and not r["heldout"]
-             and r["kind"] != "attack_payload"]
+             and r["kind"] != "attack_payload" and not plain_task(r)]
     for side in ("input", "document"):
         part = [r for r in calib if (r["kind"] in DOC_KINDS) == (side == "document")]
         names = im.COMBINE + (DOCUMENT_FEATURES if side == "document" else ())
@@ -289,7 +322,9 @@ def report(rows: list[dict[str, Any]], model: dict[str, Any]) -> None:
         if r["heldout"]:
             groups["HELDOUT " + r["source"] + " " + r["kind"]].append(r)
         elif r["split"] == "calib":
-            groups["calib " + r["source"]].append(r)
+            plain = plain_task(r)
+            groups["calib " + r["source"] + (" plain tasks (untrained)" if plain else "")
+                   ].append(r)
     print(f"{'group':50} {'n':>5} {'pos':>5} {'auroc':>6} {'bacc':>6} {'ece':>6}")
     for name, part in sorted(groups.items()):
         ps = [im.predict(r["text"], model, document=r["kind"] in DOC_KINDS).probability

@@ -1,7 +1,7 @@
 """`injection`: prompt-injection and jailbreak attempts, and whether an attack succeeded.
 
 Detection scores the case's input, each context passage, or the output (`target`) with the
-shipped classifier (`_safety/injection_model.py`, version 3: every window of a few sentences
+shipped classifier (`_safety/injection_model.py`, version 4: every window of a few sentences
 scored by a model over intent rules and hashed n-grams, trained on public injection, jailbreak
 and benign collections; see training/DATA_CARD.md); it fails at `threshold`. The probability
 is calibrated, and `confidence` is the calibrated probability that the verdict is right;
@@ -47,7 +47,7 @@ class InjectionParams(DecideParams):
 @register
 class Injection:
     type: ClassVar[str] = "injection"
-    version: ClassVar[str] = "3"
+    version: ClassVar[str] = "4"
     Params: ClassVar[type[CheckParams]] = InjectionParams
 
     async def score(self, ctx: ScoreContext) -> Score:
