@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -375,8 +377,42 @@ async def run_suite(
     return outcome
 
 
+# What CI runners, `timeout`, Docker and Kubernetes send to stop a job, and what a closed
+# terminal sends: each stops the run as Ctrl-C does (finished results kept, `interrupted`).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _stop_on_signals(task: asyncio.Task[Any] | None) -> Iterator[None]:
+    """While the pool runs, SIGTERM and SIGHUP cancel it like Ctrl-C; the handlers that were
+    there before are put back after."""
+    installed: list[tuple[int, Any]] = []
+    if task is not None and threading.current_thread() is threading.main_thread():
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            previous = signal.getsignal(sig)
+            try:
+                loop.add_signal_handler(sig, task.cancel)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+            installed.append((sig, previous))
+    try:
+        yield
+    finally:
+        for sig, previous in installed:
+            loop.remove_signal_handler(sig)
+            with contextlib.suppress(TypeError, ValueError):
+                signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+
+
 async def _drive(run: _Run, attempts: list[Attempt], config: RunConfig) -> str:
     """Run the worker pool; returns the run's final status."""
+    with _stop_on_signals(asyncio.current_task()):
+        return await _drive_pool(run, attempts, config)
+
+
+async def _drive_pool(run: _Run, attempts: list[Attempt], config: RunConfig) -> str:
     plan = iter(attempts)
     flusher = asyncio.create_task(run.writer.flush_periodically(config.flush_interval_s))
     workers = [

@@ -176,6 +176,55 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "harness" in proc.stdout
 
 
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_like_ctrl_c(tmp_path: Path, make_fake_openai, sig: str) -> None:
+    """What CI runners, `timeout`, Docker and Kubernetes send: results kept, status
+    interrupted, the resume hint printed, nothing re-sent on resume."""
+    server = make_fake_openai(latency=0.1)
+    db = tmp_path / "h.db"
+    path = suite_file(tmp_path, server.base_url, n=60)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "harness", "run", str(path), "--db", str(db), "-j", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 30
+    while server.count < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(getattr(signal, sig))
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 3, err
+    assert "Traceback" not in err and "harness run --resume" in err
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    kept, status = conn.execute(
+        "SELECT (SELECT COUNT(*) FROM results), status FROM runs").fetchone()
+    assert status == "interrupted" and 0 < kept < 60
+    # every request the server answered before the signal was stored (none re-billed)
+    assert server.count - kept <= 2
+
+
+def test_concurrent_cli_runs_on_one_database(tmp_path: Path, make_fake_openai) -> None:
+    """Several `harness run` processes on one database: none dies, every run completes."""
+    server = make_fake_openai(latency=0.01)
+    db = tmp_path / "shared.db"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    procs = []
+    for n in range(4):
+        path = suite_file(tmp_path, server.base_url, n=40, name=f"suite{n}.yaml")
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "harness", "run", str(path), "--db", str(db), "-j", "4"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert "Traceback" not in err
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    assert [r[0] for r in conn.execute("SELECT status FROM runs")] == ["complete"] * 4
+    assert conn.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 160
+
+
 def test_ctrl_c_then_resume(tmp_path: Path, make_fake_openai) -> None:
     """A real SIGINT to a real `harness run`: results kept, status interrupted, resume works."""
     server = make_fake_openai(latency=0.1)

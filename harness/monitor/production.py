@@ -37,7 +37,7 @@ from harness.models import (
     ScoreOutcome,
     Usage,
 )
-from harness.store import RunStore, new_run_id
+from harness.store import RunStore, new_run_id, write_transaction
 
 KIND = "monitoring"
 DEFAULT_MODEL = "production"
@@ -70,7 +70,7 @@ def store_monitoring_run(
     store.write_cases(spec.run_id, cases)
     store.write_results(results)
     store.set_status(spec.run_id, "complete", time.time())
-    with store.db.atomic():
+    with write_transaction(store.db):
         store.db.execute("UPDATE runs SET kind = ? WHERE id = ?", (KIND, spec.run_id))
     return spec.run_id
 
@@ -245,7 +245,7 @@ def _append(store: RunStore, suite: str, run_id: str, pairs: list[Pair], model: 
     results, cases = _results(run_id, pairs, model, check_type)
     existing = _result_ids(store, run_id)
     new = [r for r in results if (r.case_id, r.model) not in existing]
-    with store.db.atomic():
+    with write_transaction(store.db):
         for r in results:
             if (r.case_id, r.model) in existing:
                 _add_score(store, existing[(r.case_id, r.model)], run_id, r)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from harness import __version__
 from harness.models import Case, CaseResult, Completion, ModelSpec, RunSpec, Score, Usage
-from harness.store import RunStore, open_db
+from harness.store import RunStore, open_db, write_transaction
 
 DAY = 86400.0
 START = 1_780_000_000.0  # a fixed instant, so histories are reproducible
@@ -80,7 +80,7 @@ def _write_run(store: RunStore, spec: HistorySpec, cases: list[Case], t: int,
     store.write_results([_result(spec, run_id, c, t, started, rng) for c in cases])
     store.set_status(run_id, "complete", started + 600)
     if spec.kind:
-        with store.db.atomic():
+        with write_transaction(store.db):
             store.db.execute("UPDATE runs SET kind = ? WHERE id = ?", (spec.kind, run_id))
     return run_id
 

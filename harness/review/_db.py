@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from harness.store.db import write_transaction
+
 
 def database(source: Any) -> Database:
     """Accept a `RunStore` or a sqlite-utils `Database`."""
@@ -23,18 +25,10 @@ def database(source: Any) -> Database:
 
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
-    """A write transaction that holds the write lock from its first statement."""
-    if db.conn.in_transaction:
-        with db.atomic():  # nested: the outer transaction already decides atomicity
-            yield db
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
+    """A write transaction that holds the write lock from its first statement (waiting out
+    other writers up to the store's busy timeout)."""
+    with write_transaction(db, "record a review") as inner:
+        yield inner
 
 
 def iso(ts: float) -> str:

@@ -8,6 +8,11 @@ resulting schema and `docs/schema.md` is generated from it.
 from __future__ import annotations
 
 import os
+import random
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -16,6 +21,76 @@ from sqlite_utils.migrations import Migrations
 from harness.errors import UsageError
 
 DEFAULT_DB = "harness.db"
+# How long a writer waits for another process's write transaction before giving up
+# (seconds; HARNESS_DB_BUSY_TIMEOUT). Each wait inside SQLite is at most BUSY_SLICE_MS, so
+# Ctrl-C is noticed between slices.
+BUSY_SLICE_MS = 2000
+
+
+def busy_timeout_s() -> float:
+    try:
+        value = float(os.environ.get("HARNESS_DB_BUSY_TIMEOUT", "120"))
+    except ValueError:
+        value = 120.0
+    return value if value == value and 0 < value < 1e6 else 120.0
+
+
+class StoreBusyError(UsageError):
+    """Another process held the database's write lock for longer than the busy timeout."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _retry_busy(conn: sqlite3.Connection, sql: str, what: str) -> None:
+    """Run `sql` (BEGIN IMMEDIATE, a journal-mode change), waiting out other writers."""
+    deadline = time.monotonic() + busy_timeout_s()
+    pause = 0.01
+    while True:
+        try:
+            conn.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(
+                    f"the database is busy: another process has held its write lock for over "
+                    f"{busy_timeout_s():.0f} s while this one wanted to {what} (raise "
+                    "HARNESS_DB_BUSY_TIMEOUT, or give each job its own --db)") from exc
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.5)
+
+
+@contextmanager
+def write_transaction(db: Database, what: str = "write") -> Iterator[Database]:
+    """A write transaction that takes the write lock first (`BEGIN IMMEDIATE`).
+
+    A deferred transaction that reads and then writes cannot wait for the lock under WAL:
+    when another process committed meanwhile, SQLite answers SQLITE_BUSY at once and
+    `busy_timeout` does not apply. Taking the lock first makes concurrent writers queue
+    (up to the busy timeout) instead of dying. Nested calls become savepoints.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    _retry_busy(conn, "BEGIN IMMEDIATE", what)
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 migrations = Migrations("harness")
 
@@ -116,12 +191,28 @@ def open_db(path: str | Path | None = None) -> Database:
         raise UsageError(f"{path} is a directory, not a database file")
     if not path.parent.exists():
         raise UsageError(f"cannot create database {path}: folder {path.parent} does not exist")
-    db = Database(path)
-    db.enable_wal()
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=5000")
-    migrations.apply(db)
+    # autocommit: every transaction is explicit (write_transaction, or sqlite-utils'
+    # atomic), so no implicit deferred BEGIN is ever left open by a stray statement
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SLICE_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_SLICE_MS}")
+        db = Database(conn)
+        if db.journal_mode != "wal":
+            _retry_busy(conn, "PRAGMA journal_mode=wal", "switch it to WAL mode")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        if migrations.pending(db):
+            # under the write lock: of two processes opening a new database at once, the
+            # second finds the migrations applied when it gets the lock
+            with write_transaction(db, "upgrade its schema"):
+                migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            raise StoreBusyError(f"the database {path} is busy: {exc}") from exc
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise UsageError(f"{path} is not a SQLite database (SQLite said: {exc})") from exc
+        raise
     return db
 
 

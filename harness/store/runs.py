@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from harness.errors import UsageError
 from harness.models import CaseResult, RunSpec
+from harness.store.db import write_transaction
 
 ResultKey = tuple[str, str, int]  # case_id, model, repeat
 
@@ -123,7 +124,7 @@ class RunStore:
     # ------------------------------------------------------------------ writing
     def create_run(self, spec: RunSpec, n_planned: int) -> None:
         models_json, spec_json = _model_json(spec)
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["runs"].insert(
                 {
                     "id": spec.run_id,
@@ -163,7 +164,7 @@ class RunStore:
             )
             for case, messages in cases
         ]
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO cases (run_id, case_id, tags, cluster, data, messages)"
                 " VALUES (?,?,?,?,?,?)",
@@ -190,7 +191,7 @@ class RunStore:
         (the response cache uses it to flush its pending entries).
         """
         conn = self.db.conn
-        with self.db.atomic():
+        with write_transaction(self.db):
             for r in results:
                 old = conn.execute(
                     "SELECT id FROM results WHERE run_id=? AND case_id=? AND model=? AND repeat=?",
@@ -223,7 +224,7 @@ class RunStore:
 
     def set_status(self, run_id: str, status: str, finished_at: float | None = None) -> None:
         assert status in RUN_STATUSES, status
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["runs"].update(run_id, {"status": status, "finished_at": iso(finished_at)})
 
     # ------------------------------------------------------------------ reading
@@ -352,5 +353,5 @@ class RunStore:
 
     def set_lineage(self, run_id: str, parent_run_id: str, kind: str) -> None:
         """Mark a derived run (e.g. `kind="rescore"`) and the run it was derived from."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["runs"].update(run_id, {"parent_run_id": parent_run_id, "kind": kind})
