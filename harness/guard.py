@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.errors import UsageError
+from harness.scoring._patterns import PatternTimeout
 from harness.scoring._safety.findings import Finding, Severity, at_least
 from harness.scoring._safety.injection_model import predict
 from harness.scoring._safety.pii_detect import PATTERN_TYPES
@@ -116,7 +117,7 @@ class Guard:
         secrets = detect_secrets(text) if self.config.secrets else []
         reasons += [_secret_reason(f, self.config.secrets_action) for f in secrets]
         if self.config.policy is not None:
-            reasons += [_policy_reason(f) for f in find_violations(self.config.policy, text)]
+            reasons += _policy_reasons(self.config.policy, text)
         redactable = leaks + (secrets if self.config.secrets_action == "redact" else [])
         return _decide(text, reasons, redactable)
 
@@ -188,6 +189,15 @@ def _pii_reason(f: Finding, action: Action) -> Reason:
 def _secret_reason(f: Finding, action: Action) -> Reason:
     detail = f"{f.type} {f.evidence(masked=True)['text']}"
     return Reason("secrets", f.type, action, detail, (f.start, f.end), f.severity, f.score)
+
+
+def _policy_reasons(policy: PolicyParams, text: str) -> list[Reason]:
+    """Policy violations; a pattern that runs out of time cannot say the text is clean, so
+    it escalates to a person (the guard never allows what it could not check)."""
+    try:
+        return [_policy_reason(f) for f in find_violations(policy, text)]
+    except PatternTimeout as exc:
+        return [Reason("policy", "TIMEOUT", "escalate", str(exc), None, policy.severity, None)]
 
 
 def _policy_reason(f: Finding) -> Reason:

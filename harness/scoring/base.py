@@ -7,6 +7,8 @@ broken check never loses a case or passes it silently.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -79,10 +81,32 @@ def passed(ok: bool) -> ScoreOutcome:
     return "pass" if ok else "fail"
 
 
-async def score_safely(scorer: Scorer, ctx: ScoreContext) -> Score:
-    """Run a scorer; a crash becomes an `unscored` Score carrying the error, never a pass."""
+DEFAULT_SCORER_TIMEOUT_S = 600.0
+
+
+def scorer_timeout_s() -> float:
+    """Seconds one scorer may take on one result (HARNESS_SCORER_TIMEOUT, default 600):
+    a judge that never answers, or any scorer that awaits forever, leaves the row unscored
+    and the run going."""
     try:
-        return await scorer.score(ctx)
+        value = float(os.environ.get("HARNESS_SCORER_TIMEOUT", DEFAULT_SCORER_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_SCORER_TIMEOUT_S
+    return value if 0 < value < 1e6 else DEFAULT_SCORER_TIMEOUT_S
+
+
+async def score_safely(scorer: Scorer, ctx: ScoreContext) -> Score:
+    """Run a scorer within its time budget; a crash or a timeout becomes an `unscored`
+    Score carrying the reason, never a pass. (The budget bounds waiting; code that never
+    yields, such as a backtracking `re` search, is bounded where it runs: user patterns go
+    through `_patterns`, with their own timeout.)"""
+    seconds = scorer_timeout_s()
+    try:
+        return await asyncio.wait_for(scorer.score(ctx), timeout=seconds)
+    except TimeoutError:
+        return make_score(ctx, scorer, "unscored", None,
+                          f"scorer took longer than {seconds:g} s; not decided",
+                          confidence=0.0, evidence={"timeout_s": seconds})
     except Exception as exc:  # noqa: BLE001 - a scorer bug must not lose the case
         return make_score(
             ctx,

@@ -19,6 +19,9 @@ from jsonschema.validators import validator_for
 from pydantic import Field, PrivateAttr, field_validator
 
 from harness.models import Score
+from harness.scoring._patterns import FLAGS as PATTERN_FLAGS
+from harness.scoring._patterns import PatternTimeout, compile_pattern
+from harness.scoring._patterns import search as search_pattern
 from harness.scoring.base import CheckParams, ScoreContext, make_score, passed
 from harness.scoring.registry import register
 
@@ -110,34 +113,42 @@ class RegexParams(CheckParams):
     pattern: str = Field(description="Python regular expression, searched anywhere in the output.")
     flags: list[Literal["ignorecase", "multiline", "dotall"]] = Field(default_factory=list)
     negate: bool = Field(default=False, alias="not", description="Pass when it does NOT match.")
-    _compiled: re.Pattern[str] = PrivateAttr()
+    timeout_s: float | None = Field(
+        default=None, gt=0, le=3600,
+        description="Seconds one search may take (default 1, HARNESS_PATTERN_TIMEOUT); past "
+        "it the row is unscored.")
+    _compiled: Any = PrivateAttr()
 
     @field_validator("pattern")
     @classmethod
     def _valid_regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from exc
+        compile_pattern(value)  # ValueError names the problem
         return value
 
     def model_post_init(self, __context: Any) -> None:
         flags = 0
         for name in self.flags:
-            flags |= getattr(re, name.upper())
-        self._compiled = re.compile(self.pattern, flags)
+            flags |= PATTERN_FLAGS[name]
+        self._compiled = compile_pattern(self.pattern, flags)
 
 
 @register
 class Regex:
+    """Searched with the `regex` engine under a time limit (`_patterns.py`): a pattern that
+    backtracks without end on a hostile output leaves that row unscored, not the run hung."""
+
     type: ClassVar[str] = "regex"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     Params: ClassVar[type[CheckParams]] = RegexParams
 
     async def score(self, ctx: ScoreContext) -> Score:
         params = ctx.check
         assert isinstance(params, RegexParams)
-        match = params._compiled.search(ctx.completion.text)
+        try:
+            match = search_pattern(params._compiled, ctx.completion.text, params.timeout_s)
+        except PatternTimeout as exc:
+            return make_score(ctx, self, "unscored", None, str(exc), confidence=0.0,
+                              evidence={"timeout_s": exc.seconds})
         ok = (match is None) if params.negate else (match is not None)
         evidence = {"span": [match.start(), match.end()], "match": match.group(0)} if match else {}
         if params.negate:

@@ -13,12 +13,12 @@ which rule it broke.
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from harness.models import Score
+from harness.scoring._patterns import IGNORECASE, PatternTimeout, compile_pattern
 from harness.scoring._safety.findings import Finding, Severity
 from harness.scoring._safety.policy_match import (
     Topic,
@@ -45,16 +45,16 @@ class PolicyParams(CheckParams):
     ignorecase: bool = Field(default=True, description="Patterns ignore case.")
     target: Literal["output", "input"] = Field(default="output", description="Text to check.")
     severity: Severity = Field(default="high", description="Severity reported to guards.")
-    _compiled: tuple[re.Pattern[str], ...] = PrivateAttr(default=())
+    _compiled: tuple[Any, ...] = PrivateAttr(default=())
 
     @field_validator("patterns")
     @classmethod
     def _valid(cls, value: list[str]) -> list[str]:
         for pattern in value:
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+                compile_pattern(pattern)
+            except ValueError as exc:
+                raise ValueError(f"{pattern!r}: {exc}") from exc
         return value
 
     @model_validator(mode="after")
@@ -64,8 +64,8 @@ class PolicyParams(CheckParams):
         return self
 
     def model_post_init(self, __context: Any) -> None:
-        flags = re.IGNORECASE if self.ignorecase else 0
-        self._compiled = tuple(re.compile(p, flags) for p in self.patterns)
+        flags = IGNORECASE if self.ignorecase else 0
+        self._compiled = tuple(compile_pattern(p, flags) for p in self.patterns)
 
 
 def find_violations(params: PolicyParams, text: str) -> list[Finding]:
@@ -81,14 +81,18 @@ def find_violations(params: PolicyParams, text: str) -> list[Finding]:
 @register
 class Policy:
     type: ClassVar[str] = "policy"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     Params: ClassVar[type[CheckParams]] = PolicyParams
 
     async def score(self, ctx: ScoreContext) -> Score:
         params = ctx.check
         assert isinstance(params, PolicyParams)
         text = ctx.completion.text if params.target == "output" else (ctx.case.input or "")
-        found = find_violations(params, text)
+        try:
+            found = find_violations(params, text)
+        except PatternTimeout as exc:
+            return make_score(ctx, self, "unscored", None, str(exc), confidence=0.0,
+                              evidence={"timeout_s": exc.seconds})
         evidence = {"matches": [_evidence(f) for f in found]}
         if not found:
             return make_score(ctx, self, "pass", 1.0, "no forbidden pattern, phrase or topic",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from harness.scoring._patterns import finditer
 from harness.scoring._safety.findings import Finding, Severity
 
 
@@ -37,12 +39,14 @@ def match_phrases(text: str, phrases: tuple[str, ...], severity: Severity) -> li
     ]
 
 
-def match_patterns(text: str, patterns: tuple[re.Pattern[str], ...], severity: Severity
+def match_patterns(text: str, patterns: tuple[Any, ...], severity: Severity
                    ) -> list[Finding]:
+    """Every match of the user's patterns (compiled by `_patterns.compile_pattern`), each
+    pattern's scan under the time limit: PatternTimeout when one runs out of time."""
     return [
         Finding("PATTERN", m.start(), m.end(), m.group(0), 1.0, severity, pattern.pattern)
         for pattern in patterns
-        for m in pattern.finditer(text)
+        for m in finditer(pattern, text)
         if m.end() > m.start()
     ]
 
