@@ -32,6 +32,7 @@ def write_run(
     model: str = "python:sim",
     rubrics: Mapping[str, str] | None = None,
     reason: str = "missing ['x']",
+    check: str = "answer",
 ) -> str:
     """Store a run whose case `c` has one result per entry of `outcomes[c]`."""
     n = next(_SEQ)
@@ -51,7 +52,7 @@ def write_run(
         for c in outcomes
     ])
     store.write_results(
-        _result(run_id, c, r, ok, model, scorer_version, latency_ms, reason)
+        _result(run_id, c, r, ok, model, scorer_version, latency_ms, reason, check)
         for c, samples in outcomes.items() for r, ok in enumerate(samples)
     )
     store.set_status(run_id, status, started + 0.5)
@@ -59,11 +60,12 @@ def write_run(
 
 
 def _result(run_id: str, case: str, repeat: int, ok: bool | None, model: str,
-            version: str, latency_ms: float, reason: str) -> CaseResult:
+            version: str, latency_ms: float, reason: str, check: str = "answer"
+            ) -> CaseResult:
     if ok is None:
         return CaseResult(run_id=run_id, case_id=case, model=model, repeat=repeat,
                           outcome="error", error=ErrorInfo(kind="timeout", message="slow"))
-    score = Score(check="answer", type="contains", scorer_version=version,
+    score = Score(check=check, type="contains", scorer_version=version,
                   outcome="pass" if ok else "fail", score=1.0 if ok else 0.0,
                   reason="found" if ok else reason)
     return CaseResult(run_id=run_id, case_id=case, model=model, repeat=repeat,

@@ -15,16 +15,18 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.reporting.terminal import InertConsole
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# every terminal view (runs, review, reports, errors) shows hostile control characters in
+# model output or suite contents as escapes instead of sending them (reporting/terminal.py)
+out = InertConsole(highlight=False, soft_wrap=True)
+err = InertConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _db_option(f: F) -> F:

@@ -17,6 +17,7 @@ import click
 
 from harness.cli import _db_option, _store, cli, err, out
 from harness.errors import UsageError
+from harness.reporting.terminal import inert
 
 FORMATS = click.Choice(["text", "json"])
 AGES = {"1h": 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
@@ -109,7 +110,7 @@ def route_cmd(run_ref: str, baseline: str | None, reference: str | None, reviews
     if fmt == "json":
         _dump(report.as_dict())
     else:
-        click.echo(route_line(report))
+        click.echo(inert(route_line(report)))
 
 
 def route_line(report: Any) -> str:
@@ -145,8 +146,8 @@ def decide_cmd(item_id: int, decision: str, category: str | None, corrected: str
         corrected = output_file.read()
     item = decide(_store(db_path), item_id, _who(reviewer),
                   Decision(decision, category, corrected, note))
-    click.echo(f"item {item_id}: {decision} recorded; item is {item['status']}"
-               + (f" (human {item['verdict']})" if item["verdict"] else ""))
+    click.echo(inert(f"item {item_id}: {decision} recorded; item is {item['status']}"
+                     + (f" (human {item['verdict']})" if item["verdict"] else "")))
 
 
 @review.command("next")

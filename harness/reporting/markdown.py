@@ -38,8 +38,11 @@ def esc(text: Any, limit: int = 200) -> str:
 
 
 def code(text: Any) -> str:
-    """An identifier in a code span; backticks inside are replaced so the span cannot end."""
-    return "`" + str(text).replace("`", "'").replace("\n", " ")[:120] + "`"
+    """An identifier in a code span; backticks inside are replaced so the span cannot end,
+    and `|` is escaped: GFM splits a table cell at a pipe even inside a code span, which
+    would let the rest of the id (`<img src=...>`) render as raw HTML."""
+    body = " ".join(str(text).replace("`", "'").split())[:120]
+    return "`" + body.replace("|", "\\|") + "`"
 
 
 # --------------------------------------------------------------------------- numbers
@@ -94,9 +97,18 @@ def _p(p: float | None) -> str:
 # --------------------------------------------------------------------------- tables
 
 
+_BARE_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _cell(text: str) -> str:
+    """A cell on one line whose every pipe is escaped (defence in depth: the pieces are
+    escaped already, but a cell that splits lets text out of its code span)."""
+    return _BARE_PIPE.sub(r"\\|", " ".join(text.split()))
+
+
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines = ["| " + " | ".join(_cell(h) for h in head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
     return lines
 
 

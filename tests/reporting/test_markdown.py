@@ -47,10 +47,25 @@ def test_gate_comment_layout_and_rendering(store: RunStore) -> None:
     assert "&lt;img" in html
 
 
+def test_a_pipe_in_a_check_id_cannot_split_a_cell_or_smuggle_html(store: RunStore) -> None:
+    check = "x|<img src=https://track.example/p.gif>|y"
+    ids = {f"c{i:03d}": [True] for i in range(30)}
+    base = write_run(store, ids, check=check)
+    cand = write_run(store, {**ids, "c001": [False]}, check=check)
+    for md in (gate_markdown(run_gate(store, cand, base)),
+               compare_markdown(compare_runs(load_run(store, base), load_run(store, cand)))):
+        html = render(md)
+        assert "<img" not in html and "track.example/p.gif" in html
+        for line in md.splitlines():
+            if line.startswith("|"):  # every row has as many cells as its table's header
+                assert line.replace("\\|", "").count("|") in {
+                    h.count("|") for h in md.splitlines() if h.startswith("|")}
+
+
 def test_escaping_helpers() -> None:
     assert esc("a|b") == "a\\|b" and esc("x\ny") == "x y"
     assert len(esc("w" * 500, 50)) == 50
-    assert code("a`b") == "`a'b`"
+    assert code("a`b") == "`a'b`" and code("a|b") == "`a\\|b`"
 
 
 def test_one_comment_even_for_thousands_of_regressions(store: RunStore) -> None:

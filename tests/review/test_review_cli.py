@@ -99,3 +99,27 @@ def test_serve_refuses_a_public_address_without_a_token(tmp_path: Path, capsys,
     monkeypatch.delenv("HARNESS_SERVE_TOKEN", raising=False)
     code, _, err = harness(capsys, "serve", "--db", str(tmp_path / "h.db"), "--host", "0.0.0.0")
     assert code == 2 and "refusing to serve on 0.0.0.0 without a token" in err
+
+
+def test_terminal_views_show_control_characters_instead_of_sending_them(
+        tmp_path: Path, fake_openai, capsys, monkeypatch) -> None:
+    """A hostile output that clears the screen, writes the clipboard (OSC 52) and flips
+    the text direction is shown as escapes in `review next` and `report`."""
+    path = tmp_path / "suite.yaml"
+    path.write_text(
+        "suite: hostile\nversion: 1\nrisk: high\n"
+        f"model: {{ref: 'openai:m', base_url: '{fake_openai.base_url}'}}\n"
+        "checks: [{type: contains, value: echo}]\ncases:\n"
+        '  - {id: c0, input: "\\e[2J\\e]52;c;ZWNobw==\\a all good \\u202eevil"}\n',
+        encoding="utf-8")
+    db = str(tmp_path / "h.db")
+    code, _, err = harness(capsys, "run", str(path), "--db", db)
+    assert code == 0, err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a"))
+    code, out, err = harness(capsys, "review", "next", "--db", db, "-r", "bob")
+    assert code == 0
+    for raw in ("\x1b[2J", "\x1b]52", "\x07", "\u202e"):
+        assert raw not in out and raw not in err
+    assert "\\x1b[2J" in out and "\\u202e" in out
+    code, out, err = harness(capsys, "report", "latest", "--db", db)
+    assert "\x1b[2J" not in out and "\x1b]52" not in out
