@@ -38,6 +38,7 @@ from harness.scoring.base import (
 )
 from harness.scoring.registry import get_scorer, validate_check
 from harness.store import RunStore, SQLiteCache, new_run_id
+from harness.store.secrets import remember as remember_secrets
 from harness.suites import LoadedSuite, render_messages
 
 
@@ -349,6 +350,8 @@ async def run_suite(
     )
 
     def build(models: list[ModelSpec]) -> dict[str, Provider]:
+        # the secrets these models resolve are scrubbed from whatever the store writes
+        remember_secrets(models, loaded.suite.params)
         return {m.name: build_stack(m, settings, cache=cache, budget=budget) for m in models}
 
     checks = _scorer_plan(loaded)

@@ -7,7 +7,6 @@ most the batch in flight and never leaves a result without its scores.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from sqlite_utils import Database
 from harness.errors import UsageError
 from harness.models import CaseResult, RunSpec
 from harness.store.db import write_transaction
+from harness.store.secrets import SECRETS, redact, remember
 
 ResultKey = tuple[str, str, int]  # case_id, model, repeat
 
@@ -36,40 +36,13 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
 
 
-_SECRETISH = re.compile(r"key|token|secret|password|authorization|cookie", re.IGNORECASE)
-_ENV_ONLY = re.compile(r"^\s*(\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*)+$")
-REDACTED = "<redacted>"
-
-
-def redact(value: Any, key: str = "") -> Any:
-    """Replace secret-looking option values with a marker before they are stored.
-
-    Keys belong in the environment; a `${VAR}` reference is kept (it names, not holds, the
-    secret), a literal value under a secret-looking key or in `headers` is not.
-    """
-    if isinstance(value, dict):
-        inside_headers = key.lower() == "headers"
-        return {
-            k: (
-                REDACTED
-                if inside_headers and isinstance(v, str) and not _ENV_ONLY.match(v)
-                else redact(v, k)
-            )
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [redact(v, key) for v in value]
-    if isinstance(value, str) and _SECRETISH.search(key) and not key.endswith("_env"):
-        return value if _ENV_ONLY.match(value) else REDACTED
-    return value
-
-
 def _model_json(spec: RunSpec) -> tuple[str, str]:
     """(models JSON, whole spec JSON), both with secrets redacted."""
     models = [redact(m.model_dump(exclude_defaults=True)) for m in spec.models]
     whole = spec.model_dump(mode="json")
     whole["models"] = [redact(m) for m in whole["models"]]
-    return _dumps(models), _dumps(whole)
+    whole["params"] = redact(whole.get("params") or {}, "params")
+    return _dumps(models), SECRETS.scrub(_dumps(whole)) or ""
 
 
 def _dumps(value: Any) -> str:
@@ -77,18 +50,21 @@ def _dumps(value: Any) -> str:
 
 
 def _result_row(r: CaseResult) -> tuple[Any, ...]:
+    """The row of a result; every resolved secret is scrubbed from its text (a server that
+    echoes the key in an error body or an output does not put it in the database)."""
     c, e = r.completion, r.error
     usage = c.usage if c else None
+    scrub = SECRETS.scrub
     return (
         r.run_id,
         r.case_id,
         r.model,
         r.repeat,
         r.outcome,
-        c.text if c else None,
-        _dumps([t.model_dump() for t in c.tool_calls]) if c and c.tool_calls else None,
+        scrub(c.text) if c else None,
+        scrub(_dumps([t.model_dump() for t in c.tool_calls])) if c and c.tool_calls else None,
         e.kind if e else None,
-        e.message if e else None,
+        scrub(e.message) if e else None,
         e.status if e else None,
         c.latency_ms if c else None,
         usage.prompt_tokens if usage else None,
@@ -123,6 +99,7 @@ class RunStore:
 
     # ------------------------------------------------------------------ writing
     def create_run(self, spec: RunSpec, n_planned: int) -> None:
+        remember(spec.models, spec.params)
         models_json, spec_json = _model_json(spec)
         with write_transaction(self.db):
             self.db["runs"].insert(
@@ -134,7 +111,7 @@ class RunStore:
                     "suite_path": spec.suite_path,
                     "rubrics": _dumps(spec.rubrics),
                     "models": models_json,
-                    "params": _dumps(spec.params),
+                    "params": _dumps(redact(spec.params, "params")),
                     "scorer_versions": _dumps(spec.scorer_versions),
                     "git_commit": spec.git_commit,
                     "git_dirty": None if spec.git_dirty is None else int(spec.git_dirty),
@@ -213,8 +190,8 @@ class RunStore:
                             s.outcome,
                             s.score,
                             s.confidence,
-                            s.reason,
-                            _dumps(s.evidence) if s.evidence else None,
+                            SECRETS.scrub(s.reason),
+                            SECRETS.scrub(_dumps(s.evidence)) if s.evidence else None,
                         )
                         for s in r.scores
                     ],
