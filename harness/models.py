@@ -74,6 +74,12 @@ class Prompt(FileModel):
         description="User message template (Jinja2, sandboxed). Variables: the case's vars, "
         "plus `context`, `input` and `case_id`. Default: the case's `input`.",
     )
+    messages: Literal["data", "template"] = Field(
+        default="data",
+        description="How the contents of a case's `messages` are read: `data` (default: sent "
+        "as written, so a real transcript with `{{ }}` in it is safe) or `template` (Jinja2, "
+        "like `template`, with the case's vars).",
+    )
 
 
 class ModelSpec(FileModel):

@@ -36,6 +36,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from harness import jsonlines
 from harness.errors import FileError, UsageError
 from harness.models import Case, CheckSpec, Completion, Score, ToolCall, Usage
 from harness.scoring.base import (
@@ -388,11 +389,20 @@ async def _next_batch(
 
 def read_jsonl(stream: IO[str], name: str) -> Iterator[dict[str, Any]]:
     """Rows of a JSONL stream; blank lines skipped; bad JSON is a FileError with the line."""
-    for number, line in enumerate(stream, start=1):
+    lines = iter(stream)
+    number = 0
+    while True:
+        number += 1
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise FileError(name, f"not UTF-8 text ({exc.reason})", line=number) from None
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = jsonlines.loads(line)
         except ValueError as exc:
             raise FileError(name, f"not valid JSON: {exc}", line=number) from exc
         if not isinstance(row, dict):

@@ -342,7 +342,9 @@ def _case_template_problems(
         message = (f"case '{case.id}' has nothing to send: give it `input` or `messages`, "
                    "or set prompt.template")
         return [origin.problem((), message)]
-    failure = failing_template(templates, case)
+    prompt = doc.data.get("prompt") if isinstance(doc.data, dict) else None
+    as_template = isinstance(prompt, dict) and prompt.get("messages") == "template"
+    failure = failing_template(templates, case, as_template)
     if failure is None:
         return []
     kind, index, exc = failure

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from harness import jsonlines
 from harness.errors import FileError
 from harness.models import Case
 from harness.suites.checks import CheckTypes, check_problems
@@ -87,9 +88,11 @@ def _parse_case(
 ) -> tuple[Case | None, list[Problem]]:
     """One JSONL line -> a Case, or the problems that stop it being one."""
     try:
-        obj: Any = json.loads(text)
+        obj: Any = jsonlines.loads(text)
     except json.JSONDecodeError as exc:
         return None, [origin.problem((), f"bad JSON: {exc.msg} (column {exc.colno})")]
+    except ValueError as exc:
+        return None, [origin.problem((), f"bad JSON: {exc}")]
     if not isinstance(obj, dict):
         message = f"expected a JSON object (one case a line), got {describe(obj)}"
         return None, [origin.problem((), message)]

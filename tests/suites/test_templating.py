@@ -53,13 +53,23 @@ def test_builtin_variables(write: Write) -> None:
     assert render_messages(loaded, loaded.cases[0])[0]["content"] == "a|q|42|p1,p2"
 
 
-def test_conversation_is_rendered_and_keeps_its_own_system(shop: Path) -> None:
+def test_conversation_is_data_by_default_and_keeps_its_own_system(shop: Path) -> None:
+    """A real transcript may hold `{{ }}`: messages are sent as written unless the suite
+    says `prompt: {messages: template}`."""
     loaded = load_suite(shop)
     loyalty = next(c for c in loaded.cases if c.id == "loyalty")
     assert render_messages(loaded, loyalty) == [
         {"role": "system", "content": "You are terse."},
-        {"role": "user", "content": "Points for 20 euros?"},
+        {"role": "user", "content": "Points for {{ amount }} euros?"},
     ]
+
+
+def test_a_transcript_with_braces_loads_and_is_sent_verbatim(write: Write) -> None:
+    path = write("s.yaml", 'suite: s\nversion: 1\ncases:\n  - id: chat\n    messages:\n'
+                 '      - {role: user, content: "Why does {{ name }} show in my e-mail?"}\n')
+    loaded = load_suite(path)
+    assert render_messages(loaded, loaded.cases[0])[0]["content"] == (
+        "Why does {{ name }} show in my e-mail?")
 
 
 def test_conversation_without_system_gets_the_suites(write: Write) -> None:
@@ -68,7 +78,8 @@ def test_conversation_without_system_gets_the_suites(write: Write) -> None:
         """
         suite: s
         version: 1
-        prompt: {system: "Be brief, {{ name }}.", template: "unused {{ nothing }}"}
+        prompt: {system: "Be brief, {{ name }}.", template: "unused {{ nothing }}",
+                 messages: template}
         cases:
           - id: chat
             vars: {name: Bo}
@@ -125,6 +136,7 @@ def test_missing_variable_in_a_message_points_at_the_message(write: Write) -> No
         """
         suite: s
         version: 1
+        prompt: {messages: template}
         cases:
           - id: chat
             messages:
@@ -133,7 +145,7 @@ def test_missing_variable_in_a_message_points_at_the_message(write: Write) -> No
         """,
     )
     err = fails(path)
-    assert (err.line, err.field) == (7, "cases[0].messages[1].content")
+    assert (err.line, err.field) == (8, "cases[0].messages[1].content")
     assert err.message == "case 'chat': template variable 'who' is undefined"
 
 
@@ -214,3 +226,17 @@ def test_rendering_is_cheap(shop: Path) -> None:
         render_messages(loaded, case)
     per_render = (time.perf_counter() - start) / n
     assert per_render < 500e-6
+
+
+@pytest.mark.parametrize("template", [
+    "{{ 'x' * 10**9 }}",
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "{{ 2 ** 100000000 }}",
+    "{% for i in range(3000) %}{{ 'y' * 1000 }}{% endfor %}",
+])
+def test_a_template_that_would_exhaust_memory_or_time_is_a_load_error(
+        write: Write, template: str) -> None:
+    path = write("s.yaml", f"suite: s\nversion: 1\nprompt: {{template: \"{template}\"}}\n"
+                           "cases: [{id: a, input: q}]\n")
+    err = fails(path)
+    assert "unsafe template" in err.message
