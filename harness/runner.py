@@ -312,6 +312,17 @@ class _Run:
             self.record(result)
 
 
+def _pool_fits(spec: ModelSpec, concurrency: int) -> ModelSpec:
+    """The model with a connection pool at least as large as the run's concurrency (unless
+    the suite sized it): a smaller pool makes requests queue for a connection, and that
+    wait would be counted as the model's latency."""
+    from harness.providers.common import MAX_CONNECTIONS
+
+    if concurrency <= MAX_CONNECTIONS or "max_connections" in spec.options:
+        return spec
+    return spec.model_copy(update={"options": {**spec.options, "max_connections": concurrency}})
+
+
 def plan_attempts(
     cases: list[Case], models: list[ModelSpec], repeats: int, done: set[tuple[str, str, int]]
 ) -> list[Attempt]:
@@ -352,7 +363,8 @@ async def run_suite(
     def build(models: list[ModelSpec]) -> dict[str, Provider]:
         # the secrets these models resolve are scrubbed from whatever the store writes
         remember_secrets(models, loaded.suite.params)
-        return {m.name: build_stack(m, settings, cache=cache, budget=budget) for m in models}
+        return {m.name: build_stack(_pool_fits(m, config.concurrency), settings, cache=cache,
+                                    budget=budget) for m in models}
 
     checks = _scorer_plan(loaded)
     run_id, models, done, repeats, stacks = _open_run(loaded, config, store, build, checks)

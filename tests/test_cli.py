@@ -258,3 +258,21 @@ def test_ctrl_c_then_resume(tmp_path: Path, make_fake_openai) -> None:
     assert resumed.returncode == 0, resumed.stderr
     assert server.count == 60 - kept[0]
     assert conn.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 60
+
+
+@pytest.mark.parametrize("option", [["--timeout", "nan"], ["--timeout", "inf"],
+                                    ["--max-error-rate", "nan"], ["--budget", "nan"],
+                                    ["--budget", "inf"], ["--rpm", "nan"]])
+def test_non_finite_numbers_are_usage_errors(tmp_path: Path, capsys, option) -> None:
+    path = suite_file(tmp_path, "http://127.0.0.1:9")
+    code, _, err = harness(capsys, "run", str(path), "--db", str(tmp_path / "h.db"), *option)
+    assert code == 2 and "not a finite number" in err
+
+
+def test_a_run_id_prefix_is_not_a_pattern(tmp_path: Path, capsys, fake_openai) -> None:
+    db = str(tmp_path / "h.db")
+    path = suite_file(tmp_path, fake_openai.base_url)
+    assert harness(capsys, "run", str(path), "--db", db)[0] == 0
+    for pattern in ("%", "_", "2026%"):
+        code, _, err = harness(capsys, "report", pattern, "--db", db, "--format", "json")
+        assert code == 2 and "no run" in err, pattern

@@ -256,3 +256,17 @@ async def test_a_model_that_cannot_be_set_up_leaves_no_run(tmp_path: Path, store
     with pytest.raises(UsageError, match="cannot import"):
         await run_suite(suite, RunConfig(models=("python:no_such_module_x:fn",)), store)
     assert store.list_runs() == []
+
+
+def test_the_connection_pool_grows_with_concurrency_above_its_default() -> None:
+    """`-j 200` with the default 128-connection pool made 72 requests wait for a connection,
+    and that wait was counted as model latency."""
+    from harness.models import ModelSpec
+    from harness.providers.common import MAX_CONNECTIONS
+    from harness.runner import _pool_fits
+
+    spec = ModelSpec(ref="openai:m")
+    assert _pool_fits(spec, 8) is spec
+    assert _pool_fits(spec, MAX_CONNECTIONS + 72).options["max_connections"] == 200
+    sized = ModelSpec(ref="openai:m", options={"max_connections": 16})
+    assert _pool_fits(sized, 500).options["max_connections"] == 16

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 import click
@@ -116,6 +117,19 @@ def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: s
     return False
 
 
+class FiniteFloat(click.FloatRange):
+    """A float range that also refuses `nan` and `inf` (click's range accepts both: every
+    comparison with nan is false, so `--budget nan` would switch the budget off)."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 @cli.command()
 @click.argument("suites", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--model", "-m", "models", multiple=True, help="provider:model; repeatable.")
@@ -129,11 +143,11 @@ def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: s
     "--timeout",
     default=60.0,
     show_default=True,
-    type=click.FloatRange(0.001),
+    type=FiniteFloat(0.001),
     help="Seconds per request.",
 )
 @click.option("--max-attempts", default=4, show_default=True, type=click.IntRange(1))
-@click.option("--rpm", type=click.FloatRange(0.001), help="Requests per minute per provider.")
+@click.option("--rpm", type=FiniteFloat(0.001), help="Requests per minute per provider.")
 @click.option(
     "--circuit-breaker",
     default=10,
@@ -141,12 +155,12 @@ def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: s
     type=click.IntRange(0),
     help="Stop calling a provider after N consecutive failures (0: never).",
 )
-@click.option("--budget", type=click.FloatRange(0), help="Stop cleanly once this many USD spent.")
+@click.option("--budget", type=FiniteFloat(0), help="Stop cleanly once this many USD spent.")
 @click.option(
     "--max-error-rate",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0, 1),
+    type=FiniteFloat(0, 1),
     help="Share of errored results above which the run counts as incomplete (exit 3).",
 )
 @click.option("--tag", "tags", multiple=True, help="Tag the run (e.g. main); repeatable.")

@@ -212,8 +212,11 @@ class RunStore:
             if row is None:
                 raise UsageError("no runs stored yet")
             return str(row[0])
+        # a prefix, not a pattern: `%` and `_` in what the user typed match only themselves
+        escaped = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self.db.execute(
-            "SELECT id FROM runs WHERE id = ? OR id LIKE ? ORDER BY id", (ref, ref + "%")
+            "SELECT id FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id",
+            (ref, escaped + "%"),
         ).fetchall()
         ids = [r[0] for r in rows]
         if ref in ids:
