@@ -22,7 +22,12 @@ from harness.models import Case, CaseSource, CheckSpec, Rubric, Suite
 from harness.suites import registry
 from harness.suites.checks import CheckTypes, check_problems
 from harness.suites.problems import Problem, describe, from_validation, raise_problems
-from harness.suites.sources import CaseOrigin, missing_case_file, read_case_file, resolve
+from harness.suites.sources import (
+    CaseOrigin,
+    confined,
+    missing_case_file,
+    read_case_file,
+)
 from harness.suites.templating import (
     RESERVED,
     Locate,
@@ -123,7 +128,8 @@ def check_file(path: str | Path) -> LoadedSuite | LoadedRubric:
 
 def _top_mapping(doc: Document) -> dict[str, Any]:
     if not isinstance(doc.data, dict):
-        message = f"expected a mapping at the top, got {describe(doc.data)}"
+        # the kind only: a file read by mistake (a key file, /etc/passwd) is never echoed
+        message = f"expected a mapping at the top, got {describe(doc.data, preview=False)}"
         raise FileError(doc.path, message, line=1)
     return doc.data
 
@@ -268,9 +274,9 @@ def _expand_cases(
 def _read_source(
     doc: Document, index: int, source: CaseSource, types: CheckTypes | None
 ) -> list[tuple[Case, CaseOrigin]]:
-    file = resolve(doc.path, source.from_)
+    loc = ("cases", index, "from")
+    file = confined(doc.path, source.from_, doc.line(loc), format_loc(loc))
     if not Path(file).is_file():
-        loc = ("cases", index, "from")
         raise missing_case_file(doc.path, source.from_, loc, doc.line(loc))
     cases = read_case_file(file, types)
     if not cases:  # an empty file is a mistake far more often than an intention
@@ -301,7 +307,7 @@ def _load_rubrics(doc: Document, suite: Suite) -> list[LoadedRubric]:
     loaded = []
     for k, relative in enumerate(refs):
         loc: Loc = ("rubric", k) if isinstance(suite.rubric, list) else ("rubric",)
-        file = resolve(doc.path, relative)
+        file = confined(doc.path, relative, doc.line(loc), format_loc(loc))
         if not Path(file).is_file():
             raise FileError(
                 doc.path, f"rubric file not found: '{relative}' (looked for {file})",

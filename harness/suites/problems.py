@@ -250,8 +250,9 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def describe(value: Any) -> str:
-    """A value's kind in file terms, with a short preview for scalars."""
+def describe(value: Any, preview: bool = True) -> str:
+    """A value's kind in file terms, with a short preview for scalars (`preview=False`:
+    the kind alone, for text that may not be the user's to show)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -260,9 +261,12 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list | tuple):
         return "an empty list" if not value else "a list"
+    if not preview:
+        return "text" if isinstance(value, str) else (
+            "an integer" if isinstance(value, int) else "a number")
     if isinstance(value, str):
-        preview = value if len(value) <= 40 else value[:37] + "..."
-        return repr(preview)
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return repr(shown)
     return f"{value!r} ({'an integer' if isinstance(value, int) else 'a number'})"
 
 

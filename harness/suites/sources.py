@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -44,6 +45,37 @@ class CaseOrigin:
 def resolve(base_file: str, relative: str) -> str:
     """A path written in `base_file`, relative to that file's folder, tidied for messages."""
     return os.path.normpath(os.path.join(os.path.dirname(base_file), relative))
+
+
+ALLOW_ANY_PATH_ENV = "HARNESS_ALLOW_ANY_PATH"
+PROJECT_MARKERS = (".git", "pyproject.toml", "harness.toml", "setup.cfg", "package.json")
+
+
+def project_root(suite_file: str) -> Path:
+    """Where a suite's `from:` and `rubric:` paths may point: the nearest folder above the
+    suite holding a project marker (`.git`, `pyproject.toml`, ...), else the folder above
+    the suite's own (so `../rubrics/x.yaml` works in a plain `suites/` + `rubrics/` tree)."""
+    folder = Path(suite_file).resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return candidate
+    return folder.parent
+
+
+def confined(base_file: str, relative: str, line: int | None, field: str) -> str:
+    """`resolve`, refusing a path (symlinks followed) that leaves the project, so a suite
+    from elsewhere cannot make `harness check` read `/etc/passwd` or `~/.ssh` and show it.
+    HARNESS_ALLOW_ANY_PATH=1 lifts this for a trusted suite."""
+    file = resolve(base_file, relative)
+    if os.environ.get(ALLOW_ANY_PATH_ENV) == "1":
+        return file
+    root = project_root(base_file)
+    real = Path(file).resolve()
+    if real != root and root not in real.parents:
+        raise FileError(base_file, f"'{relative}' is outside the project ({root}); files a "
+                        f"suite reads must be inside it (set {ALLOW_ANY_PATH_ENV}=1 to allow "
+                        "any path for a suite you trust)", line=line, field=field)
+    return file
 
 
 def read_case_file(path: str, types: CheckTypes | None) -> list[tuple[Case, CaseOrigin]]:
