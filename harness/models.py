@@ -92,7 +92,9 @@ class ModelSpec(FileModel):
     options: dict[str, Any] = Field(
         default_factory=dict,
         description="Provider-specific options (http: body, response_path, headers; "
-        "local: n_threads, n_ctx; api_key_env for the environment variable holding a key).",
+        "local: n_threads, n_ctx; api_key_env for the environment variable holding a key; "
+        "max_connections; max_response_bytes, default 10 MiB or HARNESS_MAX_RESPONSE_BYTES, "
+        "past which a reply, compressed or not, is a malformed error).",
     )
 
     @property

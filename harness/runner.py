@@ -271,6 +271,16 @@ class _Run:
             error = ErrorInfo(
                 kind=exc.kind, message=str(exc), attempts=exc.attempts, status=exc.status
             )
+        except (BudgetExhausted, UsageError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug in one adapter is one case's error
+            # An adapter (or a user's callable behind one) that raises something other than a
+            # ProviderError must not end the run and lose the cases after it: it is recorded
+            # as this case's error, kind "internal", with the exception's type for the report.
+            error = ErrorInfo(kind="internal", message=_describe(exc), attempts=1, status=None)
+        else:
+            error = None
+        if error is not None:
             return CaseResult(
                 run_id=self.run_id,
                 case_id=attempt.case.id,
@@ -310,6 +320,11 @@ class _Run:
                 self.stop_reason = "budget_exhausted"
                 return
             self.record(result)
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 2000 else text[:2000] + "..."
 
 
 def _pool_fits(spec: ModelSpec, concurrency: int) -> ModelSpec:

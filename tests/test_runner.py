@@ -270,3 +270,42 @@ def test_the_connection_pool_grows_with_concurrency_above_its_default() -> None:
     assert _pool_fits(spec, MAX_CONNECTIONS + 72).options["max_connections"] == 200
     sized = ModelSpec(ref="openai:m", options={"max_connections": 16})
     assert _pool_fits(sized, 500).options["max_connections"] == 16
+
+
+class _BuggyProvider:
+    """An adapter with a bug: one request raises something that is not a ProviderError."""
+
+    def __init__(self, spec: Any) -> None:
+        self.name = spec.ref
+        self.calls = 0
+
+    async def complete(self, request: Any) -> Any:
+        from harness.models import Completion
+
+        self.calls += 1
+        if request.case_id == "c001":
+            raise KeyError("choices")
+        return Completion(text=f"echo {request.case_id}")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_an_adapter_that_raises_anything_records_an_internal_error(
+    tmp_path: Path, store: RunStore
+) -> None:
+    """An exception outside ProviderError used to end the whole run ("run failed") and
+    lose every case after it; it is one case's recorded error and the run goes on."""
+    from harness.providers.registry import register_provider
+
+    register_provider("buggy", _BuggyProvider, replace=True)
+    suite = load_suite(write_suite(tmp_path, "http://127.0.0.1:1/v1", ["a", "b", "c", "d"]))
+    outcome = await run_suite(
+        suite, RunConfig(models=("buggy:m",), concurrency=2, **FAST), store
+    )
+    rows = outcomes(store, outcome.run_id)
+    assert set(rows) == {"c000", "c001", "c002", "c003"}
+    assert rows["c001"]["outcome"] == "error"
+    assert rows["c001"]["error_kind"] == "internal"
+    assert "KeyError" in rows["c001"]["error_message"]
+    assert all(rows[c]["outcome"] == "pass" for c in ("c000", "c002", "c003"))

@@ -17,15 +17,28 @@ import httpx
 from harness.errors import ProviderConfigError
 from harness.models import Completion, ModelSpec, ToolCall, Usage
 from harness.providers.base import Request
-from harness.providers.classify import error_for_transport, malformed, raise_for_answer
+from harness.providers.classify import (
+    BadAnswer,
+    BodyError,
+    error_for_transport,
+    malformed,
+    raise_for_answer,
+    reading_answer,
+)
 from harness.providers.common import (
     api_key,
     cost_usd,
     elapsed_ms,
     env_value,
+    finish_completion,
     make_client,
+    optional_text,
     parse_arguments,
     resolve_headers,
+    show,
+    text_of,
+    token_count,
+    tool_call_id,
 )
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -72,7 +85,7 @@ class AnthropicProvider:
         headers["anthropic-version"] = str(self.options.get("anthropic_version", API_VERSION))
         if self._key:
             headers["x-api-key"] = self._key
-        self._client = make_client(self.options, headers=headers, transport=transport)
+        self._client = make_client(self.options, headers=headers, transport=transport, env=env)
 
     def __repr__(self) -> str:
         return f"AnthropicProvider(name={self.name!r}, url={self.url!r})"
@@ -86,15 +99,12 @@ class AnthropicProvider:
         started = time.perf_counter()
         try:
             response = await self._client.post(self.url, json=body)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, BodyError) as exc:
             raise error_for_transport(self.name, exc) from exc
         latency = elapsed_ms(started)
         raise_for_answer(self.name, response, secrets=[self._key or ""])
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise malformed(self.name, f"not JSON ({exc})") from exc
-        return parse_answer(self.name, data, latency, self.options)
+        with reading_answer(self.name, response.status_code):
+            return parse_answer(self.name, response.json(), latency, self.options)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -220,34 +230,59 @@ def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
 def parse_answer(
     provider: str, data: Any, latency_ms: float, options: Mapping[str, Any]
 ) -> Completion:
-    """A Completion from a Messages API answer; missing content is malformed (retryable)."""
+    """A Completion from a Messages API answer; missing content is malformed (retryable).
+
+    Any field it cannot use raises malformed too (naming the field), so a caller need not
+    wrap it; a text block whose `text` is not a string is malformed, an integer tool id is
+    taken as its string.
+    """
+    with reading_answer(provider):
+        return _parse_answer(provider, data, latency_ms, options)
+
+
+def _parse_answer(
+    provider: str, data: Any, latency_ms: float, options: Mapping[str, Any]
+) -> Completion:
     if not isinstance(data, dict) or not isinstance(data.get("content"), list):
         raise malformed(provider, "no content blocks")
-    blocks = [b for b in data["content"] if isinstance(b, dict)]
-    stop_reason = data.get("stop_reason")
+    blocks = [(i, b) for i, b in enumerate(data["content"]) if isinstance(b, dict)]
+    stop_reason = optional_text(data.get("stop_reason"))
     usage = _usage(data.get("usage"))
-    return Completion(
-        text="".join(b.get("text", "") for b in blocks if b.get("type") == "text"),
-        tool_calls=tuple(_tool_call(b) for b in blocks if b.get("type") == "tool_use"),
+    texts = [text_of(b.get("text"), f"content[{i}].text") for i, b in blocks if _is(b, "text")]
+    completion = Completion(
+        text="".join(texts),
+        tool_calls=tuple(_tool_call(b, i) for i, b in blocks if _is(b, "tool_use")),
         usage=usage,
         latency_ms=latency_ms,
         refused=stop_reason == "refusal",
-        finish_reason=stop_reason if isinstance(stop_reason, str) else None,
+        finish_reason=stop_reason,
         cost_usd=cost_usd(usage, options, ref=provider),
-        model=data.get("model") if isinstance(data.get("model"), str) else None,
+        model=optional_text(data.get("model")),
     )
+    return finish_completion(completion)
 
 
-def _tool_call(block: Mapping[str, Any]) -> ToolCall:
+def _is(block: Mapping[str, Any], kind: str) -> bool:
+    return block.get("type") == kind
+
+
+def _tool_call(block: Mapping[str, Any], index: int) -> ToolCall:
+    name = block.get("name")
+    if not isinstance(name, str):
+        raise BadAnswer(f"content[{index}].name is {show(name)}, not a string")
     arguments = block.get("input")
     if isinstance(arguments, str):
         arguments = parse_arguments(arguments)
-    return ToolCall(id=block.get("id"), name=str(block.get("name")), arguments=arguments)
+    call_id = tool_call_id(block.get("id"), f"content[{index}].id")
+    return ToolCall(id=call_id, name=name, arguments=arguments)
 
 
 def _usage(raw: Any) -> Usage | None:
     """Prompt tokens include cache writes and reads: they were all read by the model."""
-    if not isinstance(raw, dict):
+    if raw is None:
         return None
-    prompt = sum(int(raw.get(key) or 0) for key in PROMPT_TOKEN_KEYS)
-    return Usage(prompt_tokens=prompt, completion_tokens=int(raw.get("output_tokens") or 0))
+    if not isinstance(raw, dict):
+        raise BadAnswer(f"usage is {show(raw)}, not an object")
+    prompt = sum(token_count(raw.get(key), f"usage.{key}") for key in PROMPT_TOKEN_KEYS)
+    output = token_count(raw.get("output_tokens"), "usage.output_tokens")
+    return Usage(prompt_tokens=prompt, completion_tokens=output)

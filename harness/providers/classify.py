@@ -6,15 +6,28 @@ Every HTTP adapter classifies the same way, so the Retry wrapper can decide from
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import httpx
 
 from harness.errors import ProviderError
+from harness.textsafe import clean_text
 
 MAX_DETAIL = 300
+
+
+class BadAnswer(ValueError):
+    """One field of an answer cannot be used; the message names it ("usage.prompt_tokens is
+    'abc', not an integer"). Raised by the parsing helpers, turned into `malformed` by
+    `reading_answer`."""
+
+
+class BodyError(Exception):
+    """The body of a response cannot be taken in: over the size cap, or not decodable."""
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -51,7 +64,7 @@ def error_for_status(
     if detail:
         text += f": {redact(detail, secrets)[:MAX_DETAIL]}"
     return ProviderError(
-        text, kind=kind, retryable=retryable, retry_after=retry_after, status=status
+        clean_text(text), kind=kind, retryable=retryable, retry_after=retry_after, status=status
     )
 
 
@@ -67,8 +80,13 @@ def _kind_for_status(status: int) -> tuple[str, bool]:
     return "client", False
 
 
-def error_for_transport(provider: str, exc: httpx.HTTPError) -> ProviderError:
-    """A request that got no HTTP answer: timeouts and broken connections are retryable."""
+def error_for_transport(provider: str, exc: httpx.HTTPError | BodyError) -> ProviderError:
+    """A request that got no usable HTTP answer: timeouts and broken connections are
+    retryable; a body over the size cap or in a broken encoding is `malformed`."""
+    if isinstance(exc, BodyError):
+        return malformed(provider, str(exc), None)
+    if isinstance(exc, httpx.DecodingError):
+        return malformed(provider, f"the body cannot be decoded ({exc})", None)
     if isinstance(exc, httpx.TimeoutException):
         kind = "timeout"
     elif isinstance(exc, httpx.TransportError):
@@ -76,21 +94,65 @@ def error_for_transport(provider: str, exc: httpx.HTTPError) -> ProviderError:
     else:
         kind = "client"
     reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-    return ProviderError(f"{provider}: {reason}", kind=kind, retryable=kind != "client")
+    return ProviderError(
+        clean_text(f"{provider}: {reason}"), kind=kind, retryable=kind != "client"
+    )
 
 
 def malformed(provider: str, why: str, status: int | None = 200) -> ProviderError:
     """A 2xx answer the adapter cannot use (cut off, not JSON, fields missing): retryable."""
     return ProviderError(
-        f"{provider}: malformed answer: {why}", kind="malformed", retryable=True, status=status
+        clean_text(f"{provider}: malformed answer: {why}"),
+        kind="malformed",
+        retryable=True,
+        status=status,
     )
+
+
+def describe(exc: BaseException) -> str:
+    """What was wrong with an answer, from the exception reading it raised."""
+    if isinstance(exc, RecursionError):
+        return "the JSON nests too deeply to read"
+    if isinstance(exc, BadAnswer):
+        return clean_text(str(exc))
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+        return clean_text(f"not JSON ({exc})")
+    return clean_text(f"{type(exc).__name__}: {exc}")
+
+
+# What reading a parsed answer can raise when the answer is not what the adapter expects.
+PARSE_ERRORS = (
+    ValueError,  # includes BadAnswer, JSONDecodeError, UnicodeError, pydantic's ValidationError
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    RecursionError,
+)
+
+
+@contextlib.contextmanager
+def reading_answer(provider: str, status: int | None = 200) -> Iterator[None]:
+    """Any failure to read an answer inside the block is a `malformed` ProviderError.
+
+    The one place an adapter's parsing is wrapped, so an odd value (an int where a string
+    belongs, 200,000-deep JSON, a token count of "abc") is recorded for that case instead of
+    escaping as a traceback that stops the run.
+    """
+    try:
+        yield
+    except ProviderError:
+        raise
+    except PARSE_ERRORS as exc:
+        raise malformed(provider, describe(exc), status) from exc
 
 
 def error_detail(response: httpx.Response) -> str:
     """The server's own error message when it sent one, else the start of the body."""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return response.text[:MAX_DETAIL]
     error = data.get("error") if isinstance(data, dict) else None
     message = error.get("message") if isinstance(error, dict) else None

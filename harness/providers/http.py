@@ -10,6 +10,11 @@ For systems that are not a chat API (a team's own service, a RAG backend). Optio
   (``choices.0.message.content``); default: the body itself when it is a string, else ``text``.
 - ``headers``: values may reference ``${ENV_NAME}``; resolved once, never logged.
 - ``method``: POST by default.
+- ``max_response_bytes``: the largest answer taken in, decoded (default 10 MiB, or
+  ``HARNESS_MAX_RESPONSE_BYTES``); a larger one is a ``malformed`` error.
+
+A value at ``response_path`` that is not a string is sent on as its JSON text (``7`` ->
+``"7"``); one nested deeper than 64 levels is malformed.
 """
 
 from __future__ import annotations
@@ -26,8 +31,22 @@ from jinja2.sandbox import SandboxedEnvironment
 from harness.errors import ProviderConfigError, ProviderError
 from harness.models import Completion, ModelSpec
 from harness.providers.base import Request
-from harness.providers.classify import error_for_transport, malformed, raise_for_answer
-from harness.providers.common import cost_usd, elapsed_ms, make_client, resolve_headers
+from harness.providers.classify import (
+    BadAnswer,
+    BodyError,
+    error_for_transport,
+    malformed,
+    raise_for_answer,
+    reading_answer,
+)
+from harness.providers.common import (
+    cost_usd,
+    elapsed_ms,
+    finish_completion,
+    make_client,
+    resolve_headers,
+)
+from harness.textsafe import MAX_DEPTH, TooDeep, clean_json
 
 DEFAULT_BODY: dict[str, Any] = {"messages": {"$var": "messages"}, "vars": {"$var": "vars"}}
 _MISSING = object()
@@ -53,7 +72,7 @@ class HttpProvider:
         self.template = BodyTemplate(self.options.get("body", DEFAULT_BODY), spec.ref)
         headers = resolve_headers(self.options.get("headers"), env)
         self._secrets = list(headers.values())
-        self._client = make_client(self.options, headers=headers, transport=transport)
+        self._client = make_client(self.options, headers=headers, transport=transport, env=env)
 
     def __repr__(self) -> str:
         return f"HttpProvider(name={self.name!r})"
@@ -68,12 +87,16 @@ class HttpProvider:
         started = time.perf_counter()
         try:
             response = await self._client.request(self.method, self.url, json=body)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, BodyError) as exc:
             raise error_for_transport(self.name, exc) from exc
         latency = elapsed_ms(started)
         raise_for_answer(self.name, response, secrets=self._secrets)
         text = extract_text(self.name, response, self.response_path)
-        return Completion(text=text, latency_ms=latency, cost_usd=cost_usd(None, self.options))
+        with reading_answer(self.name, response.status_code):
+            completion = Completion(
+                text=text, latency_ms=latency, cost_usd=cost_usd(None, self.options)
+            )
+            return finish_completion(completion)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -175,9 +198,20 @@ def extract_text(provider: str, response: httpx.Response, path: str | None) -> s
         if path is None and response.headers.get("content-type", "").startswith("text/"):
             return response.text
         raise malformed(provider, f"not JSON ({exc})", response.status_code) from exc
-    if path is None:
-        path = "" if isinstance(data, str) else "text"
-    value = dig(data, path)
-    if value is _MISSING or value is None:
-        raise malformed(provider, f"nothing at response_path {path!r}", response.status_code)
-    return value if isinstance(value, str) else json.dumps(value)
+    except RecursionError as exc:
+        status = response.status_code
+        raise malformed(provider, "the JSON nests too deeply to read", status) from exc
+    with reading_answer(provider, response.status_code):
+        if path is None:
+            path = "" if isinstance(data, str) else "text"
+        value = dig(data, path)
+        if value is _MISSING or value is None:
+            raise BadAnswer(f"nothing at response_path {path!r}")
+        if isinstance(value, str):
+            return value
+        try:
+            return json.dumps(clean_json(value))
+        except TooDeep as exc:
+            raise BadAnswer(
+                f"the value at response_path {path!r} nests deeper than {MAX_DEPTH} levels"
+            ) from exc

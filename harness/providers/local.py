@@ -39,6 +39,8 @@ from typing import Any
 from harness.errors import ProviderConfigError, ProviderError
 from harness.models import Completion, ModelSpec, Usage
 from harness.providers.base import Provider, Request
+from harness.providers.classify import PARSE_ERRORS, describe
+from harness.providers.common import finish_completion
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +265,20 @@ def response_format(value: Any) -> dict[str, Any]:
 
 
 def to_completion(result: dict[str, Any], model: str, latency_ms: float) -> Completion:
-    """llama-cpp-python's OpenAI-shaped dict -> Completion. Local calls cost nothing."""
+    """llama-cpp-python's OpenAI-shaped dict -> Completion. Local calls cost nothing.
+
+    Strings are cleaned like every adapter's (`finish_completion`); anything unreadable in the
+    dict is a `malformed` error rather than an exception out of the worker thread.
+    """
+    try:
+        return finish_completion(_completion(result, model, latency_ms))
+    except PARSE_ERRORS as exc:
+        raise ProviderError(
+            f"local model answer unreadable: {describe(exc)}", kind="malformed"
+        ) from exc
+
+
+def _completion(result: dict[str, Any], model: str, latency_ms: float) -> Completion:
     choice = result["choices"][0]
     usage = result.get("usage") or {}
     return Completion(

@@ -16,15 +16,27 @@ import httpx
 from harness.errors import ProviderConfigError
 from harness.models import Completion, ModelSpec, ToolCall
 from harness.providers.base import Request
-from harness.providers.classify import error_for_transport, malformed, raise_for_answer
+from harness.providers.classify import (
+    BadAnswer,
+    BodyError,
+    error_for_transport,
+    malformed,
+    raise_for_answer,
+    reading_answer,
+)
 from harness.providers.common import (
     api_key,
     cost_usd,
     elapsed_ms,
     env_value,
+    finish_completion,
     make_client,
+    optional_text,
     parse_arguments,
     resolve_headers,
+    show,
+    text_of,
+    tool_call_id,
     usage_from,
 )
 
@@ -55,7 +67,7 @@ class OpenAIProvider:
         headers = resolve_headers(self.options.get("headers"), env)
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
-        self._client = make_client(self.options, headers=headers, transport=transport)
+        self._client = make_client(self.options, headers=headers, transport=transport, env=env)
 
     def __repr__(self) -> str:
         return f"OpenAIProvider(name={self.name!r}, base_url={self.base_url!r})"
@@ -70,11 +82,12 @@ class OpenAIProvider:
         started = time.perf_counter()
         try:
             response = await self._client.post(f"{self.base_url}/chat/completions", json=body)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, BodyError) as exc:
             raise error_for_transport(self.name, exc) from exc
         latency = elapsed_ms(started)
         raise_for_answer(self.name, response, secrets=[self._key or ""])
-        return self._completion(_json(self.name, response), latency)
+        with reading_answer(self.name, response.status_code):
+            return self._completion(_json(self.name, response), latency)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -89,28 +102,30 @@ class OpenAIProvider:
         return body
 
     def _completion(self, data: dict[str, Any], latency: float) -> Completion:
+        """The answer as a Completion; any field it cannot use raises (see `reading_answer`)."""
         choice, message = _first_choice(self.name, data)
-        finish = choice.get("finish_reason")
+        finish = optional_text(choice.get("finish_reason"))
         refusal = message.get("refusal")
+        if refusal is not None and not isinstance(refusal, str):
+            raise BadAnswer(f"choices[0].message.refusal is {show(refusal)}, not a string")
         usage = usage_from(data.get("usage"), "prompt_tokens", "completion_tokens")
         reported = data["usage"].get("cost") if isinstance(data.get("usage"), dict) else None
-        return Completion(
-            text=_text(message.get("content")) or (refusal if isinstance(refusal, str) else ""),
+        completion = Completion(
+            text=_text(message.get("content")) or refusal or "",
             tool_calls=_tool_calls(self.name, message.get("tool_calls")),
             usage=usage,
             latency_ms=latency,
             refused=bool(refusal) or finish == REFUSAL_FINISH,
-            finish_reason=finish if isinstance(finish, str) else None,
+            finish_reason=finish,
             cost_usd=cost_usd(usage, self.options, reported, ref=self.name),
-            model=data.get("model") if isinstance(data.get("model"), str) else None,
+            model=optional_text(data.get("model")),
         )
+        return finish_completion(completion)
 
 
 def _json(provider: str, response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError as exc:
-        raise malformed(provider, f"not JSON ({exc})", response.status_code) from exc
+    """The parsed body; not JSON (or nested too deeply to parse) raises, read as malformed."""
+    data = response.json()
     if not isinstance(data, dict):
         raise malformed(provider, "the body is not a JSON object", response.status_code)
     return data
@@ -127,12 +142,21 @@ def _first_choice(provider: str, data: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def _text(content: Any) -> str:
-    """Content as text: a string, or the text parts of a list of content parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
+    """Content as text: a string, or the text parts of a list of content parts.
+
+    A part whose `text` is not a string (an int, say) is malformed rather than coerced: the
+    text is what gets scored, and 7 is not text the model sent. Parts without text (images)
+    and non-object parts are skipped.
+    """
+    if content is None or isinstance(content, str):
+        return content or ""
+    if not isinstance(content, list):
+        raise BadAnswer(f"choices[0].message.content is {show(content)}, not a string or parts")
+    return "".join(
+        text_of(part.get("text"), f"choices[0].message.content[{i}].text")
+        for i, part in enumerate(content)
+        if isinstance(part, dict)
+    )
 
 
 def _tool_calls(provider: str, raw: Any) -> tuple[ToolCall, ...]:
@@ -141,10 +165,11 @@ def _tool_calls(provider: str, raw: Any) -> tuple[ToolCall, ...]:
     if not isinstance(raw, list):
         raise malformed(provider, "tool_calls is not a list")
     calls = []
-    for item in raw:
+    for i, item in enumerate(raw):
         function = item.get("function") if isinstance(item, dict) else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
             raise malformed(provider, "a tool call has no function name")
+        call_id = tool_call_id(item.get("id"), f"choices[0].message.tool_calls[{i}].id")
         arguments = parse_arguments(function.get("arguments"))
-        calls.append(ToolCall(id=item.get("id"), name=function["name"], arguments=arguments))
+        calls.append(ToolCall(id=call_id, name=function["name"], arguments=arguments))
     return tuple(calls)

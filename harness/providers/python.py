@@ -9,6 +9,9 @@ Sync functions run in a worker thread so they cannot stall the event loop.
 Failures are data: an exception in the user's function becomes
 ``ProviderError(kind="exception")`` naming the exception, and a wrong return type
 ``kind="malformed"``. Neither is retryable: the same code on the same input fails the same way.
+What comes back is read as strictly as a server's answer: token counts must be counts (0 to a
+billion), a cost finite and non-negative, an integer tool-call id becomes its string, and every
+string is cleaned of lone surrogates (`harness.textsafe`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,23 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from pydantic import ValidationError
-
 from harness.errors import ProviderConfigError, ProviderError
 from harness.models import Completion, ModelSpec, ToolCall, Usage
 from harness.providers.base import Request
-from harness.providers.common import cost_usd, elapsed_ms, parse_arguments
+from harness.providers.classify import PARSE_ERRORS, BadAnswer, describe
+from harness.providers.common import (
+    cost_usd,
+    elapsed_ms,
+    finish_completion,
+    parse_arguments,
+    reported_cost,
+    show,
+    token_count,
+    tool_call_id,
+)
+from harness.textsafe import clean_text
+
+USAGE_KEYS = frozenset({"prompt_tokens", "completion_tokens"})
 
 RESULT_KEYS = frozenset(
     {"text", "tool_calls", "usage", "cost_usd", "refused", "finish_reason", "model"}
@@ -75,7 +89,7 @@ class PythonProvider:
             result = await self._call(payload)
         except Exception as exc:  # the user's code failed: recorded, not raised as a crash
             raise ProviderError(
-                f"{self.name}: {type(exc).__name__}: {exc}", kind="exception"
+                clean_text(f"{self.name}: {type(exc).__name__}: {_said(exc)}"), kind="exception"
             ) from exc
         return to_completion(self.name, result, elapsed_ms(started), self.options)
 
@@ -94,25 +108,59 @@ def to_completion(
 ) -> Completion:
     """The user's return value as a Completion; anything unusable is malformed."""
     if isinstance(result, Completion):
-        return result.model_copy(update={"latency_ms": latency_ms})
-    if isinstance(result, str):
-        return Completion(text=result, latency_ms=latency_ms)
-    if not isinstance(result, dict) or not isinstance(result.get("text"), str):
+        completion = result.model_copy(update={"latency_ms": latency_ms})
+    elif isinstance(result, str):
+        completion = Completion(text=result, latency_ms=latency_ms)
+    elif not isinstance(result, dict) or not isinstance(result.get("text"), str):
         raise _malformed(
             provider, f"expected str or dict with a 'text' string, got {_kind(result)}"
         )
-    unknown = set(result) - RESULT_KEYS
-    if unknown:
-        raise _malformed(provider, f"unknown keys {sorted(unknown)}")
+    elif unknown := set(result) - RESULT_KEYS:
+        raise _malformed(provider, f"unknown keys {sorted(map(str, unknown))}")
+    else:
+        completion = _checked(provider, lambda: _from_dict(result, latency_ms, options))
+    return _checked(provider, lambda: finish_completion(completion))
+
+
+def _checked(provider: str, build: Any) -> Completion:
+    """`build()`, with whatever it raises about the value recorded as malformed."""
     try:
-        return _from_dict(result, latency_ms, options)
-    except (ValidationError, TypeError, ValueError) as exc:
-        raise _malformed(provider, str(exc).splitlines()[0]) from exc
+        completion: Completion = build()
+    except BadAnswer as exc:
+        raise _malformed(provider, str(exc)) from exc
+    except RecursionError as exc:
+        raise _malformed(provider, describe(exc)) from exc
+    except PARSE_ERRORS as exc:
+        lines = _said(exc).splitlines()
+        raise _malformed(provider, lines[0] if lines else type(exc).__name__) from exc
+    return completion
+
+
+def _said(exc: BaseException) -> str:
+    """str(exc), even when the user's exception has a broken __str__."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - any failure here must not replace the real one
+        return "(its message cannot be shown)"
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None or isinstance(raw, Usage):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise BadAnswer(f"usage is {show(raw)}, not a dict")
+    unknown = set(raw) - USAGE_KEYS
+    if unknown:
+        raise BadAnswer(f"usage has unknown keys {sorted(map(str, unknown))}")
+    return Usage(
+        prompt_tokens=token_count(raw.get("prompt_tokens"), "usage.prompt_tokens"),
+        completion_tokens=token_count(raw.get("completion_tokens"), "usage.completion_tokens"),
+    )
 
 
 def _from_dict(result: dict[str, Any], latency_ms: float, options: Mapping[str, Any]) -> Completion:
-    usage = Usage(**result["usage"]) if result.get("usage") is not None else None
-    calls = tuple(_tool_call(c) for c in result.get("tool_calls") or ())
+    usage = _usage(result.get("usage"))
+    calls = tuple(_tool_call(c, i) for i, c in enumerate(result.get("tool_calls") or ()))
     return Completion(
         text=result["text"],
         tool_calls=calls,
@@ -120,12 +168,12 @@ def _from_dict(result: dict[str, Any], latency_ms: float, options: Mapping[str, 
         latency_ms=latency_ms,
         refused=bool(result.get("refused", False)),
         finish_reason=result.get("finish_reason"),
-        cost_usd=cost_usd(usage, options, result.get("cost_usd")),
+        cost_usd=cost_usd(usage, options, reported_cost(result.get("cost_usd"), "cost_usd")),
         model=result.get("model"),
     )
 
 
-def _tool_call(raw: Any) -> ToolCall:
+def _tool_call(raw: Any, index: int) -> ToolCall:
     if isinstance(raw, ToolCall):
         return raw
     if not isinstance(raw, dict):
@@ -133,7 +181,8 @@ def _tool_call(raw: Any) -> ToolCall:
     name = raw.get("name")
     if not isinstance(name, str):
         raise TypeError("a tool call needs a 'name' string")
-    return ToolCall(id=raw.get("id"), name=name, arguments=parse_arguments(raw.get("arguments")))
+    call_id = tool_call_id(raw.get("id"), f"tool_calls[{index}].id")
+    return ToolCall(id=call_id, name=name, arguments=parse_arguments(raw.get("arguments")))
 
 
 def _kind(value: Any) -> str:
@@ -141,4 +190,4 @@ def _kind(value: Any) -> str:
 
 
 def _malformed(provider: str, why: str) -> ProviderError:
-    return ProviderError(f"{provider}: malformed return value: {why}", kind="malformed")
+    return ProviderError(clean_text(f"{provider}: malformed return value: {why}"), kind="malformed")

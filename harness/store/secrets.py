@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from harness.textsafe import clean_text
+
 REDACTED = "<redacted>"
 SECRET_KEY = re.compile(r"key|token|secret|password|passwd|authorization|cookie|credential"
                         r"|signature|^sig$|session", re.IGNORECASE)
@@ -86,7 +88,12 @@ class SecretValues:
                 self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
 
     def scrub(self, text: str | None) -> str | None:
-        if not text or self._pattern is None:
+        """`text` without any resolved secret, and with lone surrogates (which no encoder
+        accepts) replaced by U+FFFD: every stored text goes through here."""
+        if not text:
+            return text
+        text = clean_text(text)
+        if self._pattern is None:
             return text
         return self._pattern.sub(REDACTED, text)
 

@@ -4,8 +4,9 @@ Tests exercise the real HTTP path (sockets, keep-alive, status codes, Retry-Afte
 bodies) instead of mocking the client, and the benchmark needs a server cheap enough to take
 hundreds of requests a second on two cores, so this is raw asyncio streams with no framework.
 
-Routes: ``POST /v1/chat/completions`` (and ``/chat/completions``), ``POST /v1/echo`` (any JSON
-in, ``{"output": {"text": ...}, "received": body}`` out; for the ``http:`` provider),
+Routes: ``POST /v1/chat/completions`` (and ``/chat/completions``), ``POST /v1/messages`` (the
+same answers in Anthropic's shape), ``POST /v1/echo`` (any JSON in,
+``{"output": {"text": ...}, "received": body}`` out; for the ``http:`` provider),
 ``GET /v1/models``, and ``GET /_fake/stats`` (counters; not itself counted).
 
 What it answers is steered by markers in the last user message (`harness.testing.markers`) and

@@ -14,7 +14,10 @@ Fault names:
 - ``"empty"``: a 200 with valid JSON but no ``choices``;
 - ``"hang"``: no answer until the client gives up (or ``hang_s`` passes);
 - ``"disconnect"``: the connection closes without an answer;
-- ``"once-NAME"``: NAME the first time this exact message is seen, then success.
+- ``"once-NAME"``: NAME the first time this exact message is seen, then success;
+- ``"hostile-..."``: a well-formed HTTP answer with odd contents (an int tool-call id, token
+  counts of "abc" or 1e400, 200,000-deep JSON, a lone surrogate, a gzip bomb...); the list is
+  in `harness.testing.hostile`.
 """
 
 from __future__ import annotations

@@ -121,3 +121,42 @@ def error_body(status: int, message: str) -> dict[str, Any]:
     return {
         "error": {"message": message, "type": kinds.get(status, "server_error"), "code": status}
     }
+
+
+def anthropic_message(answer: dict[str, Any]) -> dict[str, Any]:
+    """The same answer in the shape of Anthropic's Messages API (``POST /v1/messages``)."""
+    choice = answer["choices"][0]
+    message = choice["message"]
+    blocks: list[dict[str, Any]] = []
+    text = message.get("content") or message.get("refusal")
+    if text:
+        blocks.append({"type": "text", "text": text})
+    for call in message.get("tool_calls") or []:
+        try:
+            arguments = json.loads(call["function"]["arguments"])
+        except ValueError:
+            arguments = {}
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": call["id"],
+                "name": call["function"]["name"],
+                "input": arguments if isinstance(arguments, dict) else {},
+            }
+        )
+    stops = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+    finish = choice.get("finish_reason")
+    stop = "refusal" if message.get("refusal") else stops.get(finish, finish)
+    usage = {
+        "input_tokens": answer["usage"]["prompt_tokens"],
+        "output_tokens": answer["usage"]["completion_tokens"],
+    }
+    return {
+        "id": str(answer["id"]).replace("chatcmpl", "msg"),
+        "type": "message",
+        "role": "assistant",
+        "model": answer["model"],
+        "content": blocks,
+        "stop_reason": stop,
+        "usage": usage,
+    }

@@ -20,11 +20,13 @@ from typing import Any
 
 from harness.testing._http11 import BadRequest, HttpRequest, encode_response, read_request
 from harness.testing.faults import FaultPlan
+from harness.testing.hostile import HOSTILE, hostile_answer
 from harness.testing.markers import parse_markers
-from harness.testing.replies import chat_completion, error_body, request_text
+from harness.testing.replies import anthropic_message, chat_completion, error_body, request_text
 
 CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 ECHO_PATHS = frozenset({"/v1/echo", "/echo"})
+MESSAGES_PATHS = frozenset({"/v1/messages"})  # Anthropic's Messages API, same answers
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ class FakeOpenAI:
     ) -> bool:
         if request.method == "GET":
             return await self._get(request, writer)
-        if request.method != "POST" or request.path not in CHAT_PATHS | ECHO_PATHS:
+        if request.method != "POST" or request.path not in CHAT_PATHS | ECHO_PATHS | MESSAGES_PATHS:
             return await _send(writer, 404, error_body(404, f"no route {request.path}"))
         self.count += 1
         if self.first_request_at is None:
@@ -197,6 +199,8 @@ class FakeOpenAI:
             answer["received"] = body
         else:
             answer = chat_completion(body, markers, text, number, self.cost_per_token)
+            if request.path in MESSAGES_PATHS:
+                answer = anthropic_message(answer)
         if fault is not None:
             return await self._fault(fault, answer, reader, writer)
         return await _send(writer, 200, answer)
@@ -241,6 +245,11 @@ class FakeOpenAI:
         if fault in _BODY_FAULTS:
             raw = _BODY_FAULTS[fault](answer)
             writer.write(encode_response(200, raw))
+            await writer.drain()
+            return True
+        if fault in HOSTILE:
+            status, raw, headers = hostile_answer(fault, answer)
+            writer.write(encode_response(status, raw, headers=headers))
             await writer.drain()
             return True
         status, headers = self._status_fault(fault)

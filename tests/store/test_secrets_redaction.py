@@ -93,3 +93,12 @@ def test_url_and_option_redaction() -> None:
         "https://h.example/?access_token=<redacted>&x=1")
     assert redact({"api_key": "${KEY}", "token": "literal"}) == {
         "api_key": "${KEY}", "token": "<redacted>"}
+
+
+def test_lone_surrogates_are_stored_as_replacement_characters() -> None:
+    """A user's scorer or callable can hand back text UTF-8 cannot encode; the store
+    writes U+FFFD instead of failing the whole batch of results."""
+    from harness.store.secrets import SECRETS
+
+    assert SECRETS.scrub("ok \ud800 there") == "ok \ufffd there"
+    assert SECRETS.scrub("\ud83d\ude00") == "\U0001f600"
