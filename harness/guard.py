@@ -13,29 +13,46 @@
 
 The same detection engines as the `pii`, `secrets`, `injection` and `policy` checks, so a
 guard and an evaluation agree on the same text. The pattern-based guards are synchronous and
-fast (bench/guard_latency.py measures p95 on 1 KB of text against a 5 ms bound); grounding
-runs the registered `grounding` scorer and is therefore async.
+fast, linear in the text (bench/guard_latency.py measures p95 against a 5 ms per KB bound, on
+1 KB of chat text and on 100 KB and 1 MB of the densest PII); grounding runs the registered
+`grounding` scorer and is therefore async.
+
+Many PII findings in one call (a pasted contact list, a log dump) meet `pii_max_findings`
+(default `MAX_FINDINGS`, 1000), and `Decision.capped` says so. The cap is never a reason to
+let anything through; what it changes is stricter or shorter, not laxer:
+- reasons: the first `pii_max_findings` findings by position are reasons of their own, the
+  rest are summed up in one `PII_FINDINGS_CAPPED` reason whose span covers them, whose
+  action is the strictest of theirs and whose detail counts them by type. Every finding is
+  still redacted from `Decision.text` and still counts towards the action, so a long enough
+  list of e-mail addresses cannot smuggle a card number past `pii_block_severity`, nor any
+  value out unredacted;
+- phone numbers: `phonenumbers` validates at most that many distinct candidates per call;
+  past them a candidate with a phone's layout is redacted on its layout alone (detector
+  `shape-only`, "layout only" in its reason), which may redact a number that is not a
+  phone but never spares one that validation would have caught.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.errors import UsageError
 from harness.scoring._patterns import PatternTimeout
-from harness.scoring._safety.findings import Finding, Severity, at_least
+from harness.scoring._safety.findings import SEVERITY_RANK, Finding, Severity, at_least
 from harness.scoring._safety.injection_model import predict
-from harness.scoring._safety.pii_detect import PATTERN_TYPES
+from harness.scoring._safety.pii_detect import MAX_FINDINGS, PATTERN_TYPES, SHAPE_ONLY
 from harness.scoring._safety.pii_leaks import scan, split_leaks, supplied_keys
 from harness.scoring._safety.secrets_detect import detect_secrets
 from harness.scoring.policy import PolicyParams, find_violations
 
 Action = Literal["allow", "redact", "block", "escalate"]
 RANK: dict[str, int] = {"allow": 0, "redact": 1, "escalate": 2, "block": 3}
+CAPPED = "PII_FINDINGS_CAPPED"
 
 
 class GuardConfig(BaseModel):
@@ -50,6 +67,10 @@ class GuardConfig(BaseModel):
     pii_allow_context: bool = Field(
         default=True, description="PII that a context passage contains is not a leak (the "
         "application's own documents, e.g. a support line).")
+    pii_max_findings: int = Field(
+        default=MAX_FINDINGS, ge=1, description="PII findings listed one reason each (the rest "
+        f"are summed up in one {CAPPED} reason, still redacted and still deciding the action), "
+        "and distinct phone candidates validated per call (past them: redacted on layout).")
     secrets: bool = True
     secrets_action: Literal["block", "redact"] = "block"
     injection: bool = True
@@ -79,9 +100,14 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """`capped`: `pii_max_findings` was reached: the reasons end with a `PII_FINDINGS_CAPPED`
+    summary, or some phone numbers were taken on their layout alone (see the module
+    docstring); either way every finding is redacted in `text` and counted in `action`."""
+
     action: Action
     reasons: list[Reason] = field(default_factory=list)
     text: str = ""
+    capped: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -100,8 +126,8 @@ class Guard:
         """A user's message: injection attempts escalate or block; PII is redacted."""
         reasons = self._injection(text, "input")
         pii = self._pii(text, supplied=None) if self.config.pii else []
-        reasons += [_pii_reason(f, "redact") for f in pii]
-        return _decide(text, reasons, pii)
+        reasons += self._pii_reasons(pii, lambda f: "redact")
+        return _decide(text, reasons, pii, capped=self._capped(pii))
 
     def check_context(self, passages: Sequence[str]) -> list[Decision]:
         """Retrieved passages: instructions hidden in a document are indirect injection."""
@@ -113,13 +139,13 @@ class Guard:
         supplied = [input] if isinstance(input, str) else list(input)
         supplied += list(context) if self.config.pii_allow_context else []
         leaks = self._pii(text, supplied=supplied) if self.config.pii else []
-        reasons = [_pii_reason(f, self._pii_action(f)) for f in leaks]
+        reasons = self._pii_reasons(leaks, self._pii_action)
         secrets = detect_secrets(text) if self.config.secrets else []
         reasons += [_secret_reason(f, self.config.secrets_action) for f in secrets]
         if self.config.policy is not None:
             reasons += _policy_reasons(self.config.policy, text)
         redactable = leaks + (secrets if self.config.secrets_action == "redact" else [])
-        return _decide(text, reasons, redactable)
+        return _decide(text, reasons, redactable, capped=self._capped(leaks))
 
     async def acheck_output(self, text: str, *, input: str | Sequence[str] = (),
                             context: Sequence[str] = ()) -> Decision:
@@ -130,7 +156,8 @@ class Guard:
         reason = await _grounding(self.config.grounding, text, input, context)
         if reason is None:
             return decision
-        return _decide(text, [*decision.reasons, reason], _redacted_findings(decision))
+        action = max(decision.action, reason.action, key=RANK.__getitem__)
+        return replace(decision, action=action, reasons=[*decision.reasons, reason])
 
     # ------------------------------------------------------------------ detectors
 
@@ -148,12 +175,41 @@ class Guard:
         return [Reason("injection", "PROMPT_INJECTION", action, detail, first, "high", p)]
 
     def _pii(self, text: str, *, supplied: list[str] | None) -> list[Finding]:
-        found = scan(text, PATTERN_TYPES, None).findings
+        found = scan(text, PATTERN_TYPES, None,
+                     max_validations=self.config.pii_max_findings).findings
         found = [f for f in found if at_least(f.severity, self.config.pii_min_severity)]
         if supplied is None:
             return found
         keys = supplied_keys(supplied, PATTERN_TYPES)
-        return split_leaks(found, keys, "\n".join(supplied))[0]
+        return split_leaks(found, keys, "\n".join(supplied),
+                           max_searches=self.config.pii_max_findings)[0]
+
+    def _pii_reasons(self, findings: list[Finding], action_of: Callable[[Finding], Action]
+                     ) -> list[Reason]:
+        """One reason per finding up to the cap, then one for all the rest (see the module
+        docstring): its action is the strictest of theirs, so the cap never relaxes it."""
+        cap = self.config.pii_max_findings
+        reasons = [_pii_reason(f, action_of(f)) for f in findings[:cap]]
+        rest = findings[cap:]
+        if rest:
+            actions = [action_of(f) for f in rest]
+            action = max(actions, key=RANK.__getitem__)
+            severity = max((f.severity for f in rest), key=SEVERITY_RANK.__getitem__)
+            kinds = ", ".join(f"{n} × {kind}" for kind, n in
+                              sorted(Counter(f.type for f in rest).items()))
+            shape_only = sum(f.detector == SHAPE_ONLY for f in rest)
+            detail = (f"{len(rest)} more PII findings past the cap of {cap} ({kinds}), "
+                      f"redacted but not listed; {len(findings)} in all")
+            if shape_only:
+                detail += f"; {shape_only} phone number(s) by layout only"
+            span = (rest[0].start, max(f.end for f in rest))
+            reasons.append(Reason("pii", CAPPED, action, detail, span, severity,
+                                  max(f.score for f in rest)))
+        return reasons
+
+    def _capped(self, findings: list[Finding]) -> bool:
+        return len(findings) > self.config.pii_max_findings or \
+            any(f.detector == SHAPE_ONLY for f in findings)
 
     def _pii_action(self, finding: Finding) -> Action:
         block = self.config.pii_block_severity
@@ -161,29 +217,36 @@ class Guard:
 
 
 def redact(text: str, findings: Sequence[Finding]) -> str:
-    """Replace each finding's span with `<TYPE>`, right to left so spans stay valid."""
-    out = text
-    for f in sorted(findings, key=lambda f: f.start, reverse=True):
-        out = out[: f.start] + f"<{f.type}>" + out[f.end:]
-    return out
+    """Replace each finding's span with `<TYPE>`, in one pass (linear in the text).
+
+    Overlapping spans (a PII finding inside a redacted secret) are replaced together, by the
+    tag of the one that starts first, so no character of either survives.
+    """
+    pieces: list[str] = []
+    last = 0
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if f.start < last:  # overlaps the span just replaced: widen it
+            last = max(last, f.end)
+            continue
+        pieces += (text[last:f.start], f"<{f.type}>")
+        last = f.end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
-def _decide(text: str, reasons: list[Reason], redactable: list[Finding]) -> Decision:
+def _decide(text: str, reasons: list[Reason], redactable: list[Finding], *,
+            capped: bool = False) -> Decision:
     """The strongest action wins; the text is redacted whatever the action, so a message held
     for review (escalate) or logged after a block carries no PII either."""
     action: Action = max((r.action for r in reasons), key=RANK.__getitem__, default="allow")
-    return Decision(action, reasons, redact(text, redactable) if redactable else text)
-
-
-def _redacted_findings(decision: Decision) -> list[Finding]:
-    redacted = [r for r in decision.reasons
-                if r.check == "pii" or (r.check == "secrets" and r.action == "redact")]
-    return [Finding(r.kind, *r.span, "", 1.0, "low") for r in redacted if r.span is not None]
+    return Decision(action, reasons, redact(text, redactable) if redactable else text, capped)
 
 
 def _pii_reason(f: Finding, action: Action) -> Reason:
-    return Reason("pii", f.type, action, f"{f.type} at {f.start}-{f.end}", (f.start, f.end),
-                  f.severity, f.score)
+    detail = f"{f.type} at {f.start}-{f.end}"
+    if f.detector == SHAPE_ONLY:
+        detail += " (layout only: past the validation cap)"
+    return Reason("pii", f.type, action, detail, (f.start, f.end), f.severity, f.score)
 
 
 def _secret_reason(f: Finding, action: Action) -> Reason:

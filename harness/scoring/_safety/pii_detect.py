@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from harness.scoring._safety.findings import Finding, Severity, overlaps, resolve_overlaps
+from harness.scoring._safety.findings import Claims, Finding, Severity, resolve_overlaps
 from harness.scoring._safety.phones import find_phones
 from harness.scoring._safety.validators import (
     card_prefix_ok,
@@ -38,6 +38,11 @@ SEVERITY: dict[str, Severity] = {
     "IP_ADDRESS": "low",
     "PERSON": "low",
 }
+# Per call: findings itemised in the `pii` check's evidence and the guard's reasons, and
+# distinct phone candidates validated with `phonenumbers` (past them, layout alone: the
+# `SHAPE_ONLY` detector). Neither cap hides a finding from a verdict or a redaction.
+MAX_FINDINGS = 1000
+SHAPE_ONLY = "shape-only"
 PATTERN_TYPES = frozenset(
     {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
      "STREET_ADDRESS"}
@@ -62,13 +67,16 @@ ADDRESS = re.compile(
     r"(?:,? (?:Apt|Apartment|Suite|Ste|Unit)\.? ?#?\w{1,6})?"
 )
 
+# `(?=[a-z])` before the words (all start with a letter): same matches, found faster.
 CARD_CONTEXT = re.compile(
-    r"\b(?:card|credit|debit|cc|visa|master ?card|amex|american express|discover|maestro|"
+    r"\b(?=[a-z])(?:card|credit|debit|cc|visa|master ?card|amex|american express|discover|maestro|"
     r"payment|pay|paid|charge[ds]?|billing|number is|card no|declined|checkout|deposit|"
     r"purchase|refund|transaction|expir\w*)\b",
     re.IGNORECASE,
 )
-SSN_CONTEXT = re.compile(r"\b(?:ssn|social security|social sec|ss#|ss no)\b", re.IGNORECASE)
+SSN_CONTEXT = re.compile(r"\b(?=[a-z])(?:ssn|social security|social sec|ss#|ss no)\b",
+                         re.IGNORECASE)
+DIGIT = re.compile(r"\d")
 VERSION_BEFORE = re.compile(r"(?:\bv|version|release|build)\s*$", re.IGNORECASE)
 
 
@@ -132,9 +140,10 @@ def _addresses(text: str) -> Iterable[Finding]:
         yield _finding("STREET_ADDRESS", m.start(), m.end(), text, 0.7, "regex")
 
 
-def _phones(text: str) -> Iterable[Finding]:
-    for start, end, score in find_phones(text):
-        yield _finding("PHONE_NUMBER", start, end, text, score, "phonenumbers")
+def _phones(text: str, max_validations: int | None = None) -> Iterable[Finding]:
+    for start, end, score, validated in find_phones(text, max_validations):
+        detector = "phonenumbers" if validated else SHAPE_ONLY
+        yield _finding("PHONE_NUMBER", start, end, text, score, detector)
 
 
 # Strongest, most specific recognizers first: a later one never takes a span an earlier one
@@ -150,20 +159,31 @@ RECOGNIZERS: tuple[tuple[str, Callable[[str], Iterable[Finding]]], ...] = (
 )
 
 
-def detect_pii(text: str, types: frozenset[str] = PATTERN_TYPES) -> list[Finding]:
-    """Every pattern-detectable PII entity in `text` of the given types, by position."""
+def detect_pii(text: str, types: frozenset[str] = PATTERN_TYPES, *,
+               max_validations: int | None = MAX_FINDINGS) -> list[Finding]:
+    """Every pattern-detectable PII entity in `text` of the given types, by position.
+
+    Linear in the text: each recognizer is one regex pass plus bounded work per candidate,
+    claimed spans (URLs, earlier findings) are looked up in `Claims`, and `phonenumbers`
+    (the costly validator) judges at most `max_validations` distinct candidates; past them
+    a phone-shaped candidate is a finding with detector `SHAPE_ONLY` (see `phones.py`), which
+    is how a caller knows the cap was reached. None: validate every candidate.
+    """
     if not text:
         return []
-    maybe_url = "/" in text or "www." in text
-    claimed = [(m.start(), m.end()) for m in URL.finditer(text)] if maybe_url else []
+    claimed = Claims(len(text))
+    if "/" in text or "www." in text:
+        for m in URL.finditer(text):
+            claimed.add(m.start(), m.end())
     found: list[Finding] = []
-    has_digit = any(c.isdigit() for c in text)
+    has_digit = DIGIT.search(text) is not None
     for kind, recognizer in RECOGNIZERS:
         if kind not in types or (kind != "EMAIL_ADDRESS" and not has_digit):
             continue
-        for finding in recognizer(text):
-            span = (finding.start, finding.end)
-            if not overlaps(span, claimed):
+        candidates = _phones(text, max_validations) if recognizer is _phones else \
+            recognizer(text)
+        for finding in candidates:
+            if not claimed.overlaps(finding.start, finding.end):
                 found.append(finding)
-                claimed.append(span)
+                claimed.add(finding.start, finding.end)
     return resolve_overlaps(found)
