@@ -2,7 +2,8 @@
 
 For systems that are not a chat API (a team's own service, a RAG backend). Options:
 
-- ``body``: a JSON-compatible structure; every string leaf is a sandboxed Jinja2 template over
+- ``body``: a JSON-compatible structure; every string leaf is a Jinja2 template (the
+  suites' environment: immutable sandbox, bounded output, loops and time) over
   ``messages, prompt, system, vars, case_id, repeat, params``, and a ``{"$var": "NAME"}`` leaf
   inserts a value as JSON (``{"$var": "messages"}``, ``{"$var": "vars.question"}``).
   Default: ``{"messages": {"$var": "messages"}, "vars": {"$var": "vars"}}``.
@@ -26,7 +27,6 @@ from typing import Any
 
 import httpx
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from harness.errors import ProviderConfigError, ProviderError
 from harness.models import Completion, ModelSpec
@@ -123,8 +123,12 @@ class BodyTemplate:
     """A JSON structure whose string leaves are compiled once, rendered per request."""
 
     def __init__(self, structure: Any, provider: str) -> None:
+        # The suites' environment: Jinja's immutable sandbox (no `list.append`, `dict.update`
+        # on the context) with bounded repetition, loops, output size and render time.
+        from harness.suites.templating import ENV
+
         self.provider = provider
-        self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        self.env = ENV
         self.compiled = self._compile(structure)
 
     def _compile(self, node: Any) -> Any:
@@ -153,7 +157,9 @@ class BodyTemplate:
         if isinstance(node, _Var):
             return node.lookup(context)
         if isinstance(node, jinja2.Template):
-            return node.render(context)
+            from harness.suites.templating import render
+
+            return render(node, context)
         if isinstance(node, dict):
             return {key: self._render(value, context) for key, value in node.items()}
         if isinstance(node, list):

@@ -120,3 +120,23 @@ async def test_response_shapes(answer: httpx.Response, path: str | None, text: s
 def test_the_reference_must_be_a_url() -> None:
     with pytest.raises(ProviderConfigError, match="http:https://"):
         HttpProvider(ModelSpec(ref="http:svc.example"))
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ messages.append({'role': 'system', 'content': 'x'}) }}",  # mutates the request
+        "{% set d = {} %}{{ d.update(a=1) }}",
+        "{{ 'x' * 10**9 }}",  # a gigabyte body
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    ],
+)
+async def test_body_templates_run_in_the_bounded_immutable_sandbox(
+    fake_openai: FakeOpenAI, template: str
+) -> None:
+    """The http: body used Jinja's mutable sandbox with no bounds: a template could change
+    the request it was given, or render a gigabyte."""
+    with pytest.raises(ProviderError) as caught:
+        await ask(echo_provider(fake_openai, body={"prompt": template}))
+    assert caught.value.kind == "config"
+    assert fake_openai.requests == []
