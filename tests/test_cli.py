@@ -276,3 +276,56 @@ def test_a_run_id_prefix_is_not_a_pattern(tmp_path: Path, capsys, fake_openai) -
     for pattern in ("%", "_", "2026%"):
         code, _, err = harness(capsys, "report", pattern, "--db", db, "--format", "json")
         assert code == 2 and "no run" in err, pattern
+
+
+def _failing_suite(tmp_path: Path, base_url: str) -> Path:
+    path = suite_file(tmp_path, base_url)
+    text = path.read_text().replace("value: echo", "value: never-said")
+    path.write_text(text.replace("version: 2\n", "version: 2\nrisk: high\n"))
+    return path
+
+
+def _queued(db: Path) -> int:
+    import sqlite3
+
+    return sqlite3.connect(db).execute("SELECT COUNT(*) FROM review_items").fetchone()[0]
+
+
+def test_ctrl_c_during_the_summary_still_leaves_the_run_routed(
+    tmp_path: Path, make_fake_openai, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the end-of-run summary printed left a complete run that was never
+    routed to review: routing now comes first."""
+    import harness.summary
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    server = make_fake_openai()
+    db = tmp_path / "h.db"
+    monkeypatch.setattr(harness.summary, "summarize_run", interrupted)
+    with pytest.raises(SystemExit) as exited:
+        main(["run", str(_failing_suite(tmp_path, server.base_url)), "--db", str(db)])
+    assert exited.value.code == 130
+    assert _queued(db) == 3
+
+
+def test_ctrl_c_during_routing_waits_for_the_queue(
+    tmp_path: Path, make_fake_openai, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import harness.review.routing as routing
+
+    real = routing.route_run
+
+    def route_with_a_ctrl_c(*args: object, **kwargs: object) -> object:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the signal is delivered here, in the middle of routing
+        return real(*args, **kwargs)
+
+    server = make_fake_openai()
+    db = tmp_path / "h.db"
+    monkeypatch.setattr(routing, "route_run", route_with_a_ctrl_c)
+    with pytest.raises(SystemExit) as exited:
+        main(["run", str(_failing_suite(tmp_path, server.base_url)), "--db", str(db)])
+    assert exited.value.code == 130
+    assert _queued(db) == 3

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -81,21 +85,45 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
         )
     finally:
         view.stop()
+    # Routing comes before the summary, and a Ctrl-C while it runs waits for it to finish:
+    # printed after a summary, a Ctrl-C there left a complete run nobody would review.
+    routed = _route_for_review(store, outcome.run_id, loaded)
     run = store.get_run(outcome.run_id)
     summary = summarize_run(store, outcome.run_id)
     from harness.reporting.console import summary_renderable
 
     out.print(summary_renderable(run, summary))
-    _route_for_review(store, outcome.run_id, loaded)
+    err.print(routed, markup=False)
     return _report_incomplete(outcome, summary, config, db_path)
 
 
-def _route_for_review(store: Any, run_id: str, loaded: Any) -> None:
-    """Queue the results a person must see (issue 5); one line says how many and why."""
+def _route_for_review(store: Any, run_id: str, loaded: Any) -> str:
+    """Queue the results a person must see (issue 5); returns the line saying how many and
+    why. Uninterruptible: a Ctrl-C meanwhile is raised once the queue is written."""
     from harness.cli.review import route_line
     from harness.review.routing import route_run
 
-    err.print(route_line(route_run(store, run_id, suite=loaded)), markup=False)
+    with _interrupts_deferred():
+        return route_line(route_run(store, run_id, suite=loaded))
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """SIGINT (and SIGTERM) during the block are held and raised as KeyboardInterrupt
+    when it ends; outside the main thread, a plain block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda n, _f: held.append(n)) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if held:
+        raise KeyboardInterrupt
 
 
 def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: str | None) -> bool:
