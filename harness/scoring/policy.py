@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from harness.models import Score
 from harness.scoring._patterns import IGNORECASE, PatternTimeout, compile_pattern
 from harness.scoring._safety.findings import Finding, Severity
+from harness.scoring._safety.normalize import deobfuscate, fold
 from harness.scoring._safety.policy_match import (
     Topic,
     match_patterns,
@@ -68,14 +69,55 @@ class PolicyParams(CheckParams):
         self._compiled = tuple(compile_pattern(p, flags) for p in self.patterns)
 
 
-def find_violations(params: PolicyParams, text: str) -> list[Finding]:
-    """Every match of every rule in `params`, by position."""
-    found = match_phrases(text, tuple(params.phrases), params.severity)
-    found += match_patterns(text, params._compiled, params.severity)
-    for spec in params.topics:
-        topic = Topic(spec.name, tuple(spec.keywords), spec.min_hits)
-        found += match_topic(text, topic, params.severity)
+def find_violations(params: PolicyParams, text: str, *, normalize: bool = True
+                    ) -> list[Finding]:
+    """Every match of every rule in `params`, by position.
+
+    `normalize` (default): phrases and topics are also matched on the view of the text that
+    undoes obfuscation (`normalize.deobfuscate`: NFKC, no format characters, look-alike
+    letters in Latin, spaced letters joined, leetspeak folded) and patterns on `fold`'s view,
+    each match reported on the original characters; False: the raw text only."""
+    found = _violations(params, text, text)
+    if normalize:
+        folded = fold(text)
+        view = deobfuscate(text, folded)
+        seen = {(f.type, f.detector, f.start, f.end) for f in found}
+        extra = []
+        if view.changed or folded.changed:
+            extra += [_remap(f, text, view.span(f.start, f.end))
+                      for f in _violations(params, view.text, None)] if view.changed else []
+            extra += [_remap(f, text, folded.span(f.start, f.end))
+                      for f in _violations(params, None, folded.text)] \
+                if folded.changed else []
+        for f in extra:
+            key = (f.type, f.detector, f.start, f.end)
+            if key not in seen and not any(_overlap(f, g) for g in found if
+                                            g.detector == f.detector):
+                seen.add(key)
+                found.append(f)
     return sorted(found, key=lambda f: f.start)
+
+
+def _violations(params: PolicyParams, words: str | None, patterns: str | None
+                ) -> list[Finding]:
+    found: list[Finding] = []
+    if words is not None:
+        found += match_phrases(words, tuple(params.phrases), params.severity)
+        for spec in params.topics:
+            topic = Topic(spec.name, tuple(spec.keywords), spec.min_hits)
+            found += match_topic(words, topic, params.severity)
+    if patterns is not None:
+        found += match_patterns(patterns, params._compiled, params.severity)
+    return found
+
+
+def _overlap(a: Finding, b: Finding) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _remap(f: Finding, text: str, span: tuple[int, int]) -> Finding:
+    return Finding(f.type, span[0], span[1], text[span[0]:span[1]], f.score, f.severity,
+                   f.detector)
 
 
 @register

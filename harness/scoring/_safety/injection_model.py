@@ -21,6 +21,7 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -33,6 +34,7 @@ from harness.scoring._safety.injection_rules import (
     RuleHits,
     rule_hits,
 )
+from harness.scoring._safety.normalize import base64_blobs, deobfuscate
 
 WORD = re.compile(r"[a-z0-9][a-z0-9']*|[^\sa-z0-9]")
 BREAK = re.compile(r"(?<=[.!?:;])\s+|\n+")
@@ -132,13 +134,44 @@ def combine_features(text: str, model: dict[str, Any]) -> tuple[dict[str, float]
 
 
 def predict(
-    text: str, model: dict[str, Any] | None = None, *, document: bool = False
+    text: str, model: dict[str, Any] | None = None, *, document: bool = False,
+    normalize: bool = True,
 ) -> InjectionVerdict:
     """Calibrated probability that `text` is a prompt-injection or jailbreak attempt.
     `document`: the text is data the application retrieved (a passage, an e-mail, a tool
     result), where instructions to the assistant are themselves the attack; the user's own
-    input is scored without those rules."""
+    input is scored without those rules.
+
+    `normalize` (default): also score the views that undo obfuscation (`normalize.py`: NFKC,
+    format characters, look-alikes, spaced letters, leetspeak) and the decoded text of each
+    base64 blob, and return the most suspicious verdict, its spans mapped back to `text`.
+    The model is the same; only what it reads is added to."""
     model = model or load_model()
+    verdict = _predict(text, model, document)
+    if not normalize or not text.strip():
+        return verdict
+    head = text[:MAX_CHARS]
+    view = deobfuscate(head)
+    if view.changed:
+        other = _predict(view.text, model, document)
+        if other.probability > verdict.probability:
+            verdict = _mapped(other, view.span)
+    for start, end, decoded in base64_blobs(head):
+        other = _predict(decoded, model, document)
+        if other.probability > verdict.probability:
+            verdict = _mapped(other, lambda a, b, s=start, e=end: (s, e))
+    return verdict
+
+
+def _mapped(verdict: InjectionVerdict, span: Callable[[int, int], tuple[int, int]]
+            ) -> InjectionVerdict:
+    hits = RuleHits(verdict.hits.values,
+                    [(name, *span(a, b)) for name, a, b in verdict.hits.spans])
+    window = span(*verdict.window) if verdict.window is not None else None
+    return InjectionVerdict(verdict.probability, hits, window, verdict.window_probability)
+
+
+def _predict(text: str, model: dict[str, Any], document: bool) -> InjectionVerdict:
     hits = rule_hits(text[:MAX_CHARS], document=document)
     if not text.strip():
         return InjectionVerdict(0.0, hits, None, 0.0)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from urllib.parse import unquote_plus
 
 from harness.scoring._safety.findings import Claims, Finding, Severity, resolve_overlaps
+from harness.scoring._safety.normalize import fold
 from harness.scoring._safety.phones import find_phones
 from harness.scoring._safety.validators import (
     card_prefix_ok,
@@ -78,6 +80,95 @@ SSN_CONTEXT = re.compile(r"\b(?=[a-z])(?:ssn|social security|social sec|ss#|ss n
                          re.IGNORECASE)
 DIGIT = re.compile(r"\d")
 VERSION_BEFORE = re.compile(r"(?:\bv|version|release|build)\s*$", re.IGNORECASE)
+
+
+# Spelled-out e-mail addresses ("john dot doe at gmail dot com", "john [at] gmail [dot] com",
+# "john(at)gmail(dot)com", "john AT gmail DOT com", "john @ gmail.com"), found around each
+# "at": the local part to its left, a domain with a known top-level domain to its right.
+_BRACKET_AT = r"\s*[\[({<]\s*at\s*[\])}>]\s*"
+AT_SEP = re.compile(r"(?<=\s)(?:at|AT|At)(?=\s)|[\[({<]\s*at\s*[\])}>]|@")
+_SPACES = re.compile(r"\s*")
+_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+(?:dot|DOT|Dot)\s+|\.)"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+TLDS = (r"com|net|org|edu|gov|mil|int|io|co|uk|de|fr|es|it|nl|ru|cn|jp|in|au|ca|br|info|biz|"
+        r"me|us|eu|ch|se|no|dk|fi|pl|be|at|ai|dev|app|xyz|email|mail|online|site|tech|ie|nz|"
+        r"za|mx|kr|tv|cc")
+DOMAIN_RIGHT = re.compile(rf"(?:{_LABEL}{_DOT})+(?i:{TLDS})(?![\w-])", re.IGNORECASE)
+_LOCAL = r"[A-Za-z0-9_%+-]{1,64}"
+LOCAL_LEFT = re.compile(rf"(?<![\w.%+-]){_LOCAL}(?:{_DOT}{_LOCAL}){{0,4}}$", re.IGNORECASE)
+SPELLED_HINT = re.compile(r"(?i)\bat\b|\s@|@\s")
+# Words before a bare " at " that make it the preposition ("look at google dot com").
+_NOT_LOCAL_WORDS = (
+    "a an the and or but if so to of in on is are was were be been being am it its this that "
+    "these those there here me us you him her them we they i he she my your our their look "
+    "looking looked looks meet meeting met arrive arrived arriving stay staying stayed work "
+    "works worked working be live lives lived living available online sign signed log logged "
+    "visit visited see seen saw find found go went going come came buy bought sold shop "
+    "shopping apply applied job jobs post posted read book booked order ordered register "
+    "registered home office school store site page website team staff price sale sales"
+)
+NOT_LOCAL = frozenset(_NOT_LOCAL_WORDS.split())
+_DOT_WORD = re.compile(r"\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+", re.IGNORECASE)
+
+
+def _spelled_emails(text: str) -> Iterable[Finding]:
+    if not SPELLED_HINT.search(text):
+        return
+    for sep in AT_SEP.finditer(text):
+        word = sep.group(0)
+        start = sep.start()
+        while start > 0 and text[start - 1].isspace():
+            start -= 1
+        end = _SPACES.match(text, sep.end()).end()
+        if word == "@" and start == sep.start() and end == sep.end():
+            continue  # a plain address: the e-mail recognizer's
+        right = DOMAIN_RIGHT.match(text, end)
+        if right is None:
+            continue
+        left = LOCAL_LEFT.search(text, max(0, start - 200), start)
+        if left is None:
+            continue
+        bare = word.lower() == "at" and word != "AT"
+        spelled_dot = _DOT_WORD.search(right.group(0)) or _DOT_WORD.search(left.group(0))
+        if bare:
+            last = re.split(r"\W+", left.group(0))[-1].lower()
+            if last in NOT_LOCAL or left.group(0).lower() in NOT_LOCAL:
+                continue
+            if not spelled_dot and "." not in left.group(0) and not right.group(0).endswith(
+                    (".com", ".net", ".org", ".edu", ".io")):
+                continue
+        yield _finding("EMAIL_ADDRESS", left.start(), right.end(), text, 0.85, "spelled-out")
+
+
+_AT_ANY = re.compile(rf"{_BRACKET_AT}|\s+at\s+|\s*@\s*", re.IGNORECASE)
+
+
+def canonical_email(value: str) -> str:
+    """john [at] gmail [dot] com, john%40gmail.com, John@Gmail.com: john@gmail.com."""
+    value = unquote_plus(value) if "%" in value else value
+    if "@" not in value or not EMAIL.fullmatch(value):
+        value = re.sub(_DOT, ".", _AT_ANY.sub("@", value, count=1))
+    return " ".join(value.casefold().split())
+
+
+def _query_emails(text: str, url: re.Match[str]) -> Iterable[Finding]:
+    """E-mail addresses in a URL's query string, plain or percent-encoded ("%40")."""
+    q = url.group(0).find("?")
+    if q < 0:
+        return
+    base = url.start() + q + 1
+    for m in QUERY_VALUE.finditer(url.group(0), q + 1):
+        raw = m.group(1)
+        if "@" not in raw and "%40" not in raw.upper():
+            continue
+        value = unquote_plus(raw)
+        e = EMAIL.search(value)
+        if e is not None:
+            yield _finding("EMAIL_ADDRESS", base + m.start(1) - q - 1,
+                           base + m.end(1) - q - 1, text, 0.9, "url-query")
+
+
+QUERY_VALUE = re.compile(r"[^&=#?]*=([^&#]*)")
 
 
 def _near(pattern: re.Pattern[str], text: str, start: int, end: int, width: int = 48) -> bool:
@@ -160,7 +251,8 @@ RECOGNIZERS: tuple[tuple[str, Callable[[str], Iterable[Finding]]], ...] = (
 
 
 def detect_pii(text: str, types: frozenset[str] = PATTERN_TYPES, *,
-               max_validations: int | None = MAX_FINDINGS) -> list[Finding]:
+               max_validations: int | None = MAX_FINDINGS, normalize: bool = True
+               ) -> list[Finding]:
     """Every pattern-detectable PII entity in `text` of the given types, by position.
 
     Linear in the text: each recognizer is one regex pass plus bounded work per candidate,
@@ -168,14 +260,43 @@ def detect_pii(text: str, types: frozenset[str] = PATTERN_TYPES, *,
     (the costly validator) judges at most `max_validations` distinct candidates; past them
     a phone-shaped candidate is a finding with detector `SHAPE_ONLY` (see `phones.py`), which
     is how a caller knows the cap was reached. None: validate every candidate.
+
+    `normalize` (default): read the text as `normalize.fold` writes it (NFKC, no format
+    characters, look-alike letters in Latin) and find spelled-out e-mail addresses and those
+    in a URL's query string; spans and texts are the original's. False: the raw text only.
     """
     if not text:
         return []
+    if normalize:
+        view = fold(text)
+        if view.changed:
+            found = _detect(view.text, types, max_validations, True)
+            return [_remap(f, text, view.span(f.start, f.end)) for f in found]
+    return _detect(text, types, max_validations, normalize)
+
+
+def _remap(f: Finding, text: str, span: tuple[int, int]) -> Finding:
+    return Finding(f.type, span[0], span[1], text[span[0]:span[1]], f.score, f.severity,
+                   f.detector)
+
+
+def _detect(text: str, types: frozenset[str], max_validations: int | None,
+            extended: bool) -> list[Finding]:
     claimed = Claims(len(text))
+    found: list[Finding] = []
+    if extended and "EMAIL_ADDRESS" in types:
+        for finding in _spelled_emails(text):
+            if not claimed.overlaps(finding.start, finding.end):
+                found.append(finding)
+                claimed.add(finding.start, finding.end)
     if "/" in text or "www." in text:
         for m in URL.finditer(text):
+            if extended and "EMAIL_ADDRESS" in types:
+                for finding in _query_emails(text, m):
+                    if not claimed.overlaps(finding.start, finding.end):
+                        found.append(finding)
+                        claimed.add(finding.start, finding.end)
             claimed.add(m.start(), m.end())
-    found: list[Finding] = []
     has_digit = DIGIT.search(text) is not None
     for kind, recognizer in RECOGNIZERS:
         if kind not in types or (kind != "EMAIL_ADDRESS" and not has_digit):

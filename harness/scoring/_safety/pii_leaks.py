@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 
 from harness.scoring._safety.findings import Claims, Finding
 from harness.scoring._safety.ner import person_finder
-from harness.scoring._safety.pii_detect import MAX_FINDINGS, PATTERN_TYPES, detect_pii
+from harness.scoring._safety.normalize import fold
+from harness.scoring._safety.pii_detect import (
+    MAX_FINDINGS,
+    PATTERN_TYPES,
+    canonical_email,
+    detect_pii,
+)
 
 DIGIT_TYPES = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "US_SSN"})
 
 
 def normal_form(kind: str, value: str) -> str:
+    if not value.isascii():
+        value = fold(value).text
+    if kind == "EMAIL_ADDRESS":
+        return canonical_email(value)
     if kind in DIGIT_TYPES:
         digits = re.sub(r"\D", "", value)
         return digits[-9:] if kind == "PHONE_NUMBER" else digits

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from harness.scoring._safety.findings import Finding, Severity, resolve_overlaps
+from harness.scoring._safety.normalize import fold
 
 # (type, pattern, severity): a match is a secret by its shape alone.
 TOKEN_RULES: tuple[tuple[str, str, Severity], ...] = (
@@ -67,8 +68,27 @@ def shannon(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-def detect_secrets(text: str, *, entropy: bool = True) -> list[Finding]:
-    """Every credential-like span in `text`, by position, best finding per span."""
+def detect_secrets(text: str, *, entropy: bool = True, normalize: bool = True
+                   ) -> list[Finding]:
+    """Every credential-like span in `text`, by position, best finding per span.
+
+    `normalize` (default): read the text as `normalize.fold` writes it (NFKC, no zero-width
+    or other format characters, look-alike letters in Latin), spans and texts mapped back to
+    the original; False: the raw text only."""
+    if normalize:
+        view = fold(text)
+        if view.changed:
+            found = _detect(view.text, entropy)
+            return [_remap(f, text, view.span(f.start, f.end)) for f in found]
+    return _detect(text, entropy)
+
+
+def _remap(f: Finding, text: str, span: tuple[int, int]) -> Finding:
+    return Finding(f.type, span[0], span[1], text[span[0]:span[1]], f.score, f.severity,
+                   f.detector)
+
+
+def _detect(text: str, entropy: bool) -> list[Finding]:
     found = list(_tokens(text)) + list(_passwords(text))
     if entropy:
         found += list(_high_entropy(text, [(f.start, f.end) for f in found]))
