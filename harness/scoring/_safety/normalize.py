@@ -9,13 +9,14 @@ these views as well as on the text itself, and every view keeps, for each of its
 the index of the original character it came from, so a finding in a view is reported (and
 redacted) on the original characters.
 
-- `fold`: NFKC per character, format characters (Unicode category Cf) next to a letter,
-  digit or e-mail punctuation dropped (a joiner between emoji stays), and the letters of a
-  word that can be written entirely in Latin look-alikes folded to Latin: a mixed-script word
-  ("іgnоrе" with Cyrillic і, о, е) always, a word all in Cyrillic/Greek look-alikes only when
-  the text has no other Cyrillic or Greek letter (so "как" in Russian text, whose other words
-  have letters with no Latin twin (и, л, д, λ, ω...), stays as it is and ordinary non-English
-  text reads the same). ASCII text is returned as is.
+- `fold`: HTML character references decoded ("alice&#64;example.com"), NFKC per character,
+  format characters (Unicode category Cf) next to a letter, digit or e-mail punctuation dropped
+  (a joiner between emoji stays), and the letters of a word that can be written entirely in
+  Latin look-alikes folded to Latin: a mixed-script word ("іgnоrе" with Cyrillic і, о, е)
+  always, a word all in Cyrillic/Greek look-alikes only when the text has no other Cyrillic or
+  Greek letter (so "как" in Russian text, whose other words have letters with no Latin twin (и,
+  л, д, λ, ω...), stays as it is and ordinary non-English text reads the same). ASCII text with no
+  character reference is returned as is.
 - `deobfuscate`: `fold`, then runs of single spaced letters joined ("i g n o r e" -> "ignore",
   words split where the gap is wider or at the words of a small vocabulary), and leetspeak
   folded in words that mix letters with the digits and symbols that stand for letters.
@@ -32,9 +33,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from html.entities import html5
 
 # Cyrillic and Greek letters that look like Latin ones (Unicode's confusables, the common
 # ones), lower and upper case.
@@ -96,6 +99,9 @@ class View:
 
     text: str
     index: tuple[int, ...] | list[int] = ()
+    # Where a view character's source ends, when one character stands for several (an HTML
+    # character reference); empty means index[i] + 1.
+    ends: tuple[int, ...] | list[int] = ()
 
     @property
     def changed(self) -> bool:
@@ -109,15 +115,59 @@ class View:
         if end <= start:
             pos = index[start] if start < len(index) else (index[-1] + 1 if index else 0)
             return pos, pos
-        return index[start], index[end - 1] + 1
+        return index[start], (self.ends[end - 1] if self.ends else index[end - 1] + 1)
 
 
 def _identity(text: str) -> View:
     return View(text)
 
 
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape_entities(text: str) -> View:
+    """HTML character references decoded ("alice&#64;example.com", "&commat;"), each decoded
+    character mapped to the reference's first character; unknown names stay as written."""
+    if "&" not in text or _ENTITY.search(text) is None:
+        return _identity(text)
+    chars: list[str] = []
+    index: list[int] = []
+    ends: list[int] = []
+    last = 0
+    for m in _ENTITY.finditer(text):
+        ref = m.group()
+        decoded = html.unescape(ref) if ref[1] == "#" else html5.get(ref[1:], ref)
+        if decoded == ref:
+            continue
+        chars.append(text[last:m.start()])
+        index.extend(range(last, m.start()))
+        ends.extend(range(last + 1, m.start() + 1))
+        chars.append(decoded)
+        index.extend([m.start()] * len(decoded))
+        ends.extend([m.end()] * len(decoded))
+        last = m.end()
+    if last == 0:
+        return _identity(text)
+    chars.append(text[last:])
+    index.extend(range(last, len(text)))
+    ends.extend(range(last + 1, len(text) + 1))
+    return View("".join(chars), index, ends)
+
+
 def fold(text: str) -> View:
-    """NFKC, no format characters, look-alike words in Latin (see the module docstring)."""
+    """HTML character references decoded, then NFKC, no format characters, look-alike words
+    in Latin (see the module docstring)."""
+    entities = _unescape_entities(text)
+    if not entities.changed:
+        return _fold(text)
+    folded = _fold(entities.text)
+    if not folded.changed:
+        return entities
+    first, ends = entities.index, entities.ends
+    return View(folded.text, [first[i] for i in folded.index], [ends[i] for i in folded.index])
+
+
+def _fold(text: str) -> View:
     if text.isascii() or (_SUSPECT.search(text) is None
                           and unicodedata.is_normalized("NFKC", text)):
         return _identity(text)
@@ -219,7 +269,8 @@ def deobfuscate(text: str, base: View | None = None) -> View:
     origins.extend(range(last, len(current)))
     out = "".join(pieces)
     mapped = [index[o] for o in origins] if index is not None else origins
-    return View(out, mapped)
+    ends = [view.ends[o] for o in origins] if view.ends else ()
+    return View(out, mapped, ends)
 
 
 # An instruction to the assistant in French, German, Spanish, Italian or Portuguese, word by
