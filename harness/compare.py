@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.endpoints import endpoint_notes
 from harness.metrics import (
     CaseStats,
     Metric,
@@ -44,8 +45,11 @@ from harness.stats import (
     sign_flip_test,
 )
 
-CASE_ORDER = ("regressed", "errored", "flaky", "stayed-failing", "fixed", "added", "removed",
-              "stayed-passing")
+ENDPOINT_ADVICE = ("the same model name was served by a different server, which re-scoring "
+                   "cannot undo: expected when the server is the change under test, else run "
+                   "both against one endpoint")
+CASE_ORDER = ("regressed", "errored", "flaky", "stayed-failing", "fixed", "unchecked", "added",
+              "removed", "stayed-passing")
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,15 @@ class Comparison:
         rescore = (f"re-score both from stored outputs (no model calls): harness rescore {b} "
                    f"--suite {suite} && harness rescore {c} --suite {suite}, then compare "
                    "the new runs")
-        only_suite = all(n.startswith("suite") for n in self.version_notes)
-        advice = (f"expected when the change under test is in the suite (prompt, cases); if "
+        others = [n for n in self.version_notes if not n.startswith("model ")]
+        only_suite = all(n.startswith("suite") for n in others)
+        advice = [f"expected when the change under test is in the suite (prompt, cases); if "
                   f"its checks changed, {rescore}" if only_suite
-                  else f"scores may not be comparable: {rescore}")
+                  else f"scores may not be comparable: {rescore}"] if others else []
+        if len(others) < len(self.version_notes):
+            advice.append(ENDPOINT_ADVICE)
         return (f"VERSIONS DIFFER between {b} and {c}: " + "; ".join(self.version_notes)
-                + ". " + advice[0].upper() + advice[1:])
+                + ". " + ". ".join(a[0].upper() + a[1:] for a in advice))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -163,7 +170,8 @@ def _default_names(base: RunData, cand: RunData) -> list[str]:
 
 
 def version_notes(base: dict[str, Any], cand: dict[str, Any]) -> list[str]:
-    """What differs in what the verdicts depend on: suite, rubrics, scorers."""
+    """What differs in what the verdicts depend on: suite, rubrics, scorers, and the server
+    a model of the same name was sent to."""
     notes = []
     if base["suite"] != cand["suite"]:
         notes.append(f"suite {base['suite']} vs {cand['suite']}")
@@ -175,7 +183,12 @@ def version_notes(base: dict[str, Any], cand: dict[str, Any]) -> list[str]:
     notes += _dict_notes("rubric", base.get("rubrics") or {}, cand.get("rubrics") or {})
     notes += _dict_notes("scorer", base.get("scorer_versions") or {},
                          cand.get("scorer_versions") or {}, only_common=True)
+    notes += endpoint_notes(_endpoints(base), _endpoints(cand))
     return notes
+
+
+def _endpoints(run: dict[str, Any]) -> dict[str, str]:
+    return dict((run.get("spec") or {}).get("endpoints") or {})
 
 
 def _dict_notes(what: str, a: dict[str, str], b: dict[str, str],
@@ -221,6 +234,8 @@ def _status(b: CaseStats | None, c: CaseStats | None) -> str:
         return "removed"
     if b.cls == "error" or c.cls == "error":
         return "errored"
+    if b.cls == "unchecked" or c.cls == "unchecked":  # nothing judged one side: no evidence
+        return "unchecked"
     if b.cls == "flaky" or c.cls == "flaky":
         return "flaky"
     if b.all_pass:

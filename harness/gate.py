@@ -33,14 +33,14 @@ from harness.compare import (
     version_notes,
 )
 from harness.errors import UsageError
-from harness.metrics import RunData, case_stats, load_run, resolve
+from harness.governance import governance_for_run
+from harness.metrics import RunData, case_stats, load_run, resolve, unchecked_note
 from harness.models import GatePolicy
 from harness.slo import (
     ObjectiveSpec,
     SloSheet,
     evaluate_sheet,
-    load_suite_for_run,
-    objectives_from_suite,
+    objectives_for_run,
 )
 from harness.stats import holm, norm_cdf, norm_ppf
 
@@ -120,6 +120,7 @@ class GateResult:
             "policy": self.policy.model_dump(),
             "slo": self.slo.as_dict(), "tests": [t.as_dict() for t in self.tests],
             "critical_regressions": [c.case_id for c in self.critical],
+            "unchecked": sum(1 for u in self.cand.units if u.unchecked),
             "comparison": self.comparison.as_dict() if self.comparison else None,
         }
 
@@ -133,12 +134,13 @@ def run_gate(
 ) -> GateResult:
     """Load the runs, pick the baseline, and decide."""
     cand = load_run(store, cand_ref, model=config.model)
-    loaded, warnings, available = load_suite_for_run(cand.run)
-    policy = resolve_policy(config, loaded.suite.gate if loaded is not None else None)
+    stored, warnings, available = objectives_for_run(cand.run)
+    governance = governance_for_run(cand.run)
+    policy = resolve_policy(config, governance.gate if governance is not None else None)
     if config.objectives is not None:
         specs: list[ObjectiveSpec] = list(config.objectives)
     else:
-        specs = objectives_from_suite(loaded) if loaded is not None else []
+        specs = stored
     base_id, base_warnings = find_baseline(store, cand.run, baseline_ref)
     baseline = load_run(store, base_id, model=_base_model(store, base_id, config)) \
         if base_id else None
@@ -210,6 +212,8 @@ def decide(
 ) -> GateResult:
     """The verdict from a candidate, an optional baseline and its SLO sheet."""
     result = GateResult("INCONCLUSIVE", cand, baseline, policy, sheet, warnings=list(warnings))
+    if note := unchecked_note(cand.units):
+        result.warnings.append(note)
     if baseline is not None:  # computed even for an incomplete run: reports show the cases
         _regression(result, config)
     incomplete = incomplete_reason(cand, config.max_error_rate)

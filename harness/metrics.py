@@ -9,9 +9,14 @@ it is never counted as a pass or a fail: it is counted by `error_rate` instead):
 
 - `pass_rate`: decided results (pass or fail) that passed, over every repeat.
 - `right_first_time`: a case is right first time when its FIRST sample (repeat 0) passed
-  every check. Human corrections do not exist yet; when issue 5 adds them, they are applied
-  through `apply_overrides` before any metric is computed, so a reviewer who rejects an
-  automatic pass makes that case not right first time (and the reverse).
+  every check. Human verdicts (`harness.review.overrides`) are applied through
+  `apply_overrides` before any metric is computed, so a reviewer who rejects an automatic
+  pass makes that case not right first time (and the reverse).
+- unchecked results: an answered result that no check decided (the case has no checks, or
+  every check was `not_applicable`) and no reviewer judged is not evidence either way. It
+  is neither a pass nor a fail: it is left out of `pass_rate`, `right_first_time`, `pass^K`
+  and the case classes (class `unchecked`), and summaries and the gate state how many there
+  were (`unchecked_units`).
 - `error_rate`: results that are errors, over all results.
 - `escalation_rate`: a placeholder that is None until human review records escalations.
 - `latency.pNN_ms`: the NN-th percentile of latency over answered, non-cached results.
@@ -64,7 +69,7 @@ class Unit:
     case_id: str
     model: str
     repeat: int
-    outcome: str  # pass | fail | error (after human overrides, once they exist)
+    outcome: str  # pass | fail | error (after human overrides)
     scores: tuple[dict[str, Any], ...] = ()
     latency_ms: float | None = None
     cost_usd: float | None = None
@@ -72,10 +77,20 @@ class Unit:
     cached: bool = False
     tags: tuple[str, ...] = ()
     cluster: str = ""
+    # something judged the output: a check that decided (or tried to: `unscored`) or a
+    # person; `units_from_rows` sets it from the stored scores and the human verdicts
+    checked: bool = True
+
+    @property
+    def unchecked(self) -> bool:
+        """Answered, but nothing judged it: no evidence of a pass or of a fail."""
+        return self.outcome != "error" and not self.checked
 
     @property
     def passed(self) -> bool | None:
-        return None if self.outcome == "error" else self.outcome == "pass"
+        if self.outcome == "error" or self.unchecked:
+            return None
+        return self.outcome == "pass"
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,7 @@ def units_from_rows(
             else (prompt or 0) + (completion or 0),
             cached=bool(r.get("cached")), tags=tuple(snap.get("tags") or ()),
             cluster=str(snap.get("cluster") or case_id),
+            checked="human_verdict" in r or judged(r.get("scores") or ()),
         ))
     return apply_overrides(units, overrides) if overrides else units
 
@@ -153,8 +169,32 @@ def apply_overrides(units: list[Unit], overrides: Overrides) -> list[Unit]:
     out = []
     for u in units:
         verdict = overrides.get((u.case_id, u.model, u.repeat))
-        out.append(replace(u, outcome=verdict) if verdict and u.outcome != "error" else u)
+        out.append(replace(u, outcome=verdict, checked=True)  # the reviewer is the check
+                   if verdict and u.outcome != "error" else u)
     return out
+
+
+def judged(scores: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether any check decided (or tried to decide) the output: `not_applicable` and no
+    score at all are no evidence."""
+    return any(s["outcome"] in ("pass", "fail", "unscored") for s in scores)
+
+
+def unchecked_units(units: Iterable[Unit]) -> list[Unit]:
+    """The answered results nothing judged (see the module's definitions)."""
+    return [u for u in units if u.unchecked]
+
+
+def unchecked_note(units: list[Unit], limit: int = 10) -> str | None:
+    """One line saying how many results were unchecked and which cases (capped), or None."""
+    found = unchecked_units(units)
+    if not found:
+        return None
+    ids = sorted({u.case_id for u in found})
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return (f"{len(found)} of {len(units)} results unchecked (no check decided them and no "
+            "reviewer judged them): not counted as passes or fails in pass_rate and "
+            f"right_first_time; case{'s' if len(ids) > 1 else ''} {', '.join(ids[:limit])}{more}")
 
 
 # --------------------------------------------------------------------------- observers
@@ -424,8 +464,9 @@ class CaseStats:
     """A case over its K samples: pass count, rate with a Wilson interval, and its class.
 
     Classes: `stable-pass` / `stable-fail` (two or more decided samples, all agreeing),
-    `flaky` (they disagree), `pass` / `fail` (one decided sample: flakiness unseen), and
-    `error` (no decided sample).
+    `flaky` (they disagree), `pass` / `fail` (one decided sample: flakiness unseen),
+    `unchecked` (no decided sample, and every answered one unchecked: nothing judged it) and
+    `error` (no decided sample otherwise).
     """
 
     case_id: str
@@ -437,6 +478,7 @@ class CaseStats:
     high: float
     cls: str
     tags: tuple[str, ...] = ()
+    unchecked: int = 0  # answered samples nothing judged (counted in `errors` too)
 
     @property
     def rate(self) -> float | None:
@@ -463,8 +505,12 @@ def _one_case(case_id: str, units: list[Unit]) -> CaseStats:
     passes = sum(decided)
     first = next((u.passed for u in units if u.repeat == 0), None)
     low, high = wilson_rate(passes / len(decided), len(decided)) if decided else (0.0, 1.0)
+    unchecked = sum(1 for u in units if u.unchecked)
+    cls = _classify(passes, len(decided))
+    if cls == "error" and unchecked == len(units):
+        cls = "unchecked"
     return CaseStats(case_id, passes, len(decided), len(units) - len(decided), first,
-                     low, high, _classify(passes, len(decided)), units[0].tags)
+                     low, high, cls, units[0].tags, unchecked)
 
 
 def _classify(passes: int, decided: int) -> str:

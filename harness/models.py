@@ -82,6 +82,17 @@ class Prompt(FileModel):
     )
 
 
+def _whole_answers(params: dict[str, Any]) -> dict[str, Any]:
+    """Generation params the adapters can honour: `stream` would turn every answer into
+    server-sent events that no adapter reads, so it is refused when the suite loads."""
+    if params.get("stream"):
+        raise ValueError(
+            "stream: true is not supported: harness reads each answer whole and measures "
+            "latency to the full answer; remove stream"
+        )
+    return params
+
+
 class ModelSpec(FileModel):
     """A model reference with provider options, for when a bare string is not enough."""
 
@@ -93,6 +104,8 @@ class ModelSpec(FileModel):
         default_factory=dict,
         description="Provider-specific options (http: body, response_path, headers; "
         "local: n_threads, n_ctx; api_key_env for the environment variable holding a key; "
+        "pricing: {input_per_mtok, output_per_mtok} in USD, or `free` for a self-hosted "
+        "model (else HARNESS_PRICES or built-in list prices; no price: cost unknown); "
         "max_connections; max_response_bytes, default 10 MiB or HARNESS_MAX_RESPONSE_BYTES, "
         "past which a reply, compressed or not, is a malformed error).",
     )
@@ -100,6 +113,11 @@ class ModelSpec(FileModel):
     @property
     def name(self) -> str:
         return self.label or self.ref
+
+    @field_validator("params")
+    @classmethod
+    def _params_answer_whole(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _whole_answers(value)
 
 
 class Case(FileModel):
@@ -178,6 +196,11 @@ class Suite(FileModel):
         default=None, description="Regression margin and error rates for `harness gate`."
     )
 
+    @field_validator("params")
+    @classmethod
+    def _params_answer_whole(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _whole_answers(value)
+
     def models(self) -> list[ModelSpec]:
         raw = self.model if isinstance(self.model, list) else [self.model] if self.model else []
         return [ModelSpec(ref=m) if isinstance(m, str) else m for m in raw]
@@ -232,7 +255,10 @@ class Completion(ResultModel):
     text: str
     tool_calls: tuple[ToolCall, ...] = ()
     usage: Usage | None = None
-    latency_ms: float = 0.0
+    latency_ms: float = 0.0  # request sent -> answer read; excludes queue_ms
+    # waiting on our own concurrency limit, rpm pacing and connection pool before the
+    # request went out (the RateLimit wrapper measures it); None: not measured
+    queue_ms: float | None = None
     attempts: int = 1
     cached: bool = False
     refused: bool = False  # the provider's own refusal / content-filter flag
@@ -274,6 +300,36 @@ class CaseResult(ResultModel):
     finished_at: float = 0.0
 
 
+class StoredObjective(ResultModel):
+    """One `slo:` objective as the run's rubric stated it."""
+
+    rubric: str
+    metric: str
+    objective: Objective
+
+
+class StoredReview(ResultModel):
+    """The review policy the run's rubrics set (the strictest of them), and where it came from."""
+
+    sample_rate: float
+    confidence_below: float
+    source: str
+
+
+class RunGovernance(ResultModel):
+    """What the suite said when the run started about who owns it, how risky it is, how its
+    results are routed to review, its objectives and its gate: kept with the run so the
+    dashboard, routing, SLO sheet and gate read the run, not whatever file sits at the
+    suite path today (or nothing, from another working directory)."""
+
+    risk: Risk = "medium"
+    owner: str | None = None
+    description: str | None = None
+    review: StoredReview | None = None  # None: the rubrics set none, defaults apply
+    slo: tuple[StoredObjective, ...] = ()
+    gate: GatePolicy | None = None
+
+
 class RunSpec(ResultModel):
     """Everything a run's verdicts depend on, so two runs can be compared honestly."""
 
@@ -284,6 +340,10 @@ class RunSpec(ResultModel):
     suite_path: str | None = None
     rubrics: dict[str, str] = Field(default_factory=dict)  # rubric name@version -> hash
     models: tuple[ModelSpec, ...] = ()
+    # model name -> the server its requests went to (base_url, else OPENAI_BASE_URL /
+    # ANTHROPIC_BASE_URL, else the default; userinfo and secret query values redacted);
+    # models with no server (python:, local:) are absent, and so is every model of old runs
+    endpoints: dict[str, str] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
     scorer_versions: dict[str, str] = Field(default_factory=dict)
     git_commit: str | None = None
@@ -293,3 +353,6 @@ class RunSpec(ResultModel):
     repeats: int = 1
     n_cases: int = 0
     tags: tuple[str, ...] = ()
+    budget_usd: float | None = None  # --budget: the spending limit the run was started with
+    concurrency: int | None = None  # -j: requests in flight at once; latency depends on it
+    governance: RunGovernance | None = None  # None: a run made before it was stored

@@ -2,7 +2,9 @@
 
 Where a price comes from, first match wins:
 
-1. the model's own `options.pricing` in the suite (`{input_per_mtok, output_per_mtok}`);
+1. the model's own price: `harness run --price MODEL=IN,OUT` (or `MODEL=free`), else its
+   `options.pricing` in the suite: `{input_per_mtok, output_per_mtok}`, or `free` for a
+   self-hosted model whose calls cost nothing;
 2. the YAML file named by the environment variable `HARNESS_PRICES`, a mapping of
    ``provider:model`` patterns (``*`` wildcards) to prices::
 
@@ -38,8 +40,17 @@ PRICES_AS_OF = "2025-06"
 class Price(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    input_per_mtok: float = Field(ge=0, description="USD per million prompt tokens.")
-    output_per_mtok: float = Field(ge=0, description="USD per million completion tokens.")
+    input_per_mtok: float = Field(
+        ge=0, allow_inf_nan=False, description="USD per million prompt tokens."
+    )
+    output_per_mtok: float = Field(
+        ge=0, allow_inf_nan=False, description="USD per million completion tokens."
+    )
+
+    @property
+    def is_free(self) -> bool:
+        """Zero both ways: the cost is known (0) even when no token usage was reported."""
+        return self.input_per_mtok == 0 and self.output_per_mtok == 0
 
     def cost(self, usage: Usage) -> float:
         tokens_in, tokens_out = usage.prompt_tokens, usage.completion_tokens
@@ -85,6 +96,48 @@ def parse_table(data: Any, where: str) -> dict[str, Price]:
     return table
 
 
+FREE = "free"
+PRICE_HELP = (
+    "a price is `free` (a self-hosted model: zero), IN,OUT (USD per million input and "
+    "output tokens, e.g. 0.15,0.6) or {input_per_mtok: IN, output_per_mtok: OUT}"
+)
+
+# What an unknown cost's reason tells the user to do (the cost_usd and operations checks).
+PRICE_REMEDY = (
+    "the server reported none and no price is set; declare one with "
+    "`harness run --price MODEL=IN,OUT` (USD per million tokens; MODEL=free when "
+    "self-hosted), the model's options.pricing in the suite, or HARNESS_PRICES"
+)
+
+
+def parse_price(value: Any, where: str) -> Price:
+    """A price as a user writes it: `free`, ``"IN,OUT"`` or a mapping; else `UsageError`."""
+    if isinstance(value, Mapping):
+        try:
+            return Price.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "(entry)"
+            raise UsageError(f"{where}: [{field}] {first['msg']}; {PRICE_HELP}") from exc
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == FREE:
+            return _p(0.0, 0.0)
+        parts = text.split(",")
+        if len(parts) == 2:
+            try:
+                return _p(float(parts[0]), float(parts[1]))
+            except (ValueError, ValidationError):
+                pass
+    raise UsageError(f"{where}: {PRICE_HELP}; not {value!r}")
+
+
+def own_price(options: Mapping[str, Any] | None, where: str) -> Price | None:
+    """The price a model declares in `options.pricing`, validated; None when it sets none."""
+    own = (options or {}).get("pricing")
+    return None if own is None else parse_price(own, f"{where} options.pricing")
+
+
 @cache
 def _file_table(path: str, mtime: float) -> dict[str, Price]:
     import yaml
@@ -118,17 +171,18 @@ def price_for(
     ref: str, options: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
 ) -> Price | None:
     """The price of `ref` (``provider:model``): options, then HARNESS_PRICES, then built-ins."""
-    own = (options or {}).get("pricing")
-    if isinstance(own, Mapping):
-        return parse_table({ref: own}, f"{ref} options.pricing")[ref]
+    own = own_price(options, ref)
+    if own is not None:
+        return own
     return lookup(ref, user_table(env)) or lookup(ref, BUILTIN)
 
 
 def cost_usd(
     ref: str, usage: Usage | None, options: Mapping[str, Any] | None = None
 ) -> float | None:
-    """What `usage` cost on `ref`, or None when usage or the price is unknown."""
-    if usage is None:
-        return None
+    """What `usage` cost on `ref`, or None when usage or the price is unknown (a free model
+    costs 0 with or without usage)."""
     price = price_for(ref, options)
-    return None if price is None else price.cost(usage)
+    if price is not None and price.is_free:
+        return 0.0
+    return None if price is None or usage is None else price.cost(usage)

@@ -13,6 +13,11 @@ Two modes (`--harness-mode` or the `harness_mode` ini option):
   regression test when `--harness-baseline RUN|latest|TAG` is given). INCONCLUSIVE skips,
   or fails with `--harness-strict`.
 
+How hard to push the model, as `harness run -j N --timeout S` does: `--harness-concurrency N`
+(`harness_concurrency` ini option, default 8; use 1 against a server that serves one request
+at a time, or its queue counts as latency) and `--harness-timeout SECONDS` (`harness_timeout`,
+default 60).
+
 Runs are stored (and tagged `pytest`) in `--harness-db`, else $HARNESS_DB or ./harness.db,
 so `harness compare` and `harness gate` work on them afterwards.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +47,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--harness-model", action="append", default=[], metavar="REF",
                     help="Model(s) to run instead of the suite's.")
     group.addoption("--harness-repeats", type=int, default=1, metavar="K")
+    group.addoption("--harness-concurrency", default=None, metavar="N",
+                    help="Requests in flight at once (default 8, or the harness_concurrency "
+                    "ini option); 1 for a server that serves one request at a time.")
+    group.addoption("--harness-timeout", default=None, metavar="SECONDS",
+                    help="Seconds per request (default 60, or the harness_timeout ini option).")
     group.addoption("--harness-db", default=None, metavar="PATH")
     group.addoption("--harness-baseline", default=None, metavar="RUN|latest|TAG",
                     help="Gate mode: compare with this baseline.")
@@ -49,9 +60,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("harness_suites", type="args", default=[],
                   help="Glob patterns (relative to rootdir) of suite files to collect.")
     parser.addini("harness_mode", default="cases", help="cases or gate.")
+    parser.addini("harness_concurrency", default="8", help="Requests in flight at once.")
+    parser.addini("harness_timeout", default="60", help="Seconds per request.")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _number(config, "concurrency", int, 1)  # a bad value stops the session before it runs
+    _number(config, "timeout", float, 0.001)
     extra = [str(Path(p)) for p in config.getoption("harness_suite") or []]
     config.args.extend(p for p in extra if p not in config.args)
 
@@ -70,6 +85,21 @@ def _wanted(path: Path, config: pytest.Config) -> bool:
     rel = str(resolved.relative_to(config.rootpath)) if resolved.is_relative_to(
         config.rootpath) else str(resolved)
     return any(fnmatch.fnmatch(rel, pattern) for pattern in config.getini("harness_suites"))
+
+
+def _number(config: pytest.Config, name: str, kind: type, low: float) -> Any:
+    """`--harness-NAME`, else the `harness_NAME` ini option, as a finite `kind` >= `low`."""
+    raw = config.getoption(f"harness_{name}") or config.getini(f"harness_{name}")
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not math.isfinite(value) or value < low:
+        raise pytest.UsageError(
+            f"harness_{name} (--harness-{name}) must be a {kind.__name__} of at least "
+            f"{low:g}, not {raw!r}"
+        )
+    return value
 
 
 def _mode(config: pytest.Config) -> str:
@@ -112,7 +142,9 @@ class SuiteFile(pytest.File):
 
             cfg = self.config
             config = RunConfig(models=tuple(cfg.getoption("harness_model") or ()),
-                               repeats=cfg.getoption("harness_repeats"), tags=("pytest",))
+                               repeats=cfg.getoption("harness_repeats"), tags=("pytest",),
+                               concurrency=_number(cfg, "concurrency", int, 1),
+                               timeout_s=_number(cfg, "timeout", float, 0.001))
             outcome = asyncio.run(run_suite(self.loaded, config, self.store()))
             self._run_id = outcome.run_id
         return self._run_id
@@ -153,6 +185,8 @@ class SuiteCaseItem(_SuiteItem):
         if stats.cls == "flaky":
             pytest.skip(f"flaky: {stats.passes}/{stats.decided} samples passed "
                         "(never fails on its own)")
+        if stats.cls == "unchecked":  # no check applies: a pass would claim what nobody saw
+            pytest.skip("unchecked: no check decided this case (add checks to it)")
         if stats.cls == "error" or stats.passes < stats.decided:
             raise HarnessFailure(_explain(self.name, run_id, rows))
 

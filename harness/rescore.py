@@ -19,9 +19,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
+from harness.governance import governance_of
 from harness.models import (
     Case,
     CaseResult,
@@ -139,10 +141,11 @@ def _spec(run: dict[str, Any], loaded: Any, versions: dict[str, str],
     stored.update(
         run_id=new_run_id(now), suite=loaded.suite.suite,
         suite_version=str(loaded.suite.version), suite_hash=loaded.content_hash,
-        suite_path=str(loaded.path),
+        suite_path=str(Path(loaded.path).resolve()),
         rubrics={f"{r.rubric.rubric}@{r.rubric.version}": r.content_hash
                  for r in loaded.rubrics},
         scorer_versions=versions, started_at=now, tags=list(tags),
+        governance=governance_of(loaded).model_dump(mode="json"),
     )
     return RunSpec.model_validate(stored)
 
@@ -213,6 +216,7 @@ def completion_from_row(row: dict[str, Any]) -> Completion:
         usage=usage, latency_ms=row["latency_ms"] or 0.0, attempts=row["attempts"] or 0,
         cached=bool(row["cached"]), refused=bool(row["refused"]),
         finish_reason=row["finish_reason"], cost_usd=row["cost_usd"],
+        queue_ms=row.get("queue_ms"),
     )
 
 

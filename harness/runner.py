@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
 import signal
 import subprocess
 import threading
@@ -24,8 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.endpoints import check_resume_endpoints, endpoints_of
 from harness.errors import BudgetExhausted, ProviderError, UsageError
+from harness.governance import governance_of
 from harness.models import Case, CaseResult, Completion, ErrorInfo, ModelSpec, RunSpec, Score
+from harness.pricing import own_price, price_for
 from harness.providers import Budget, StackSettings, build_stack, parse_ref
 from harness.providers.base import Provider, Request
 from harness.providers.registry import effective_spec
@@ -62,6 +66,8 @@ class RunConfig:
     max_error_rate: float = 0.0  # above this share of errors the run is incomplete (exit 3)
     batch_size: int = 64
     flush_interval_s: float = 0.5
+    # --price MODEL=PRICE: (pattern over model names and refs, Price), set as options.pricing
+    prices: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass
@@ -108,17 +114,44 @@ def git_state(path: Path) -> tuple[str | None, bool | None]:
         return None, None
 
 
-def resolve_models(loaded: LoadedSuite, overrides: tuple[str, ...]) -> list[ModelSpec]:
+def resolve_models(
+    loaded: LoadedSuite, overrides: tuple[str, ...], prices: tuple[tuple[str, Any], ...] = ()
+) -> list[ModelSpec]:
     models = [ModelSpec(ref=m) for m in overrides] if overrides else loaded.suite.models()
     if not models:
         raise UsageError(
             f"{loaded.path}: no model to run: set `model:` in the suite or pass --model"
         )
-    models = [effective_spec(spec) for spec in models]  # also fails early on a bad ref
+    models = [effective_spec(spec) for spec in apply_prices(models, prices)]  # checks refs
+    for spec in models:
+        own_price(spec.options, f"model {spec.name}")  # a malformed price fails here, early
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise UsageError(f"the same model is listed twice: {names}")
     return models
+
+
+def apply_prices(models: list[ModelSpec], prices: tuple[tuple[str, Any], ...]) -> list[ModelSpec]:
+    """`models` with each `--price PATTERN=PRICE` set as the `options.pricing` of the models
+    whose name or ref matches PATTERN (the last matching one wins). A pattern that matches
+    no model is an error: a mistyped price must not leave costs silently unknown."""
+    out = list(models)
+    for pattern, price in prices:
+        hits = [i for i, m in enumerate(out)
+                if fnmatch.fnmatchcase(m.name, pattern) or fnmatch.fnmatchcase(m.ref, pattern)]
+        if not hits:
+            names = ", ".join(m.name for m in out)
+            raise UsageError(f"--price {pattern}=...: no model of this run matches ({names})")
+        for i in hits:
+            options = {**out[i].options, "pricing": price.model_dump()}
+            out[i] = out[i].model_copy(update={"options": options})
+    return out
+
+
+def unpriced_models(models: list[ModelSpec]) -> list[str]:
+    """Models with no known price (no `options.pricing`, no HARNESS_PRICES or built-in entry):
+    their cost is unknown unless their server reports one, so a budget cannot count them."""
+    return [m.name for m in models if price_for(m.ref, m.options) is None]
 
 
 CheckPlan = dict[str, list[tuple[Scorer, CheckParams]]]  # case id -> its scorers and params
@@ -153,9 +186,10 @@ def make_spec(
         suite=loaded.suite.suite,
         suite_version=str(loaded.suite.version),
         suite_hash=loaded.content_hash,
-        suite_path=str(loaded.path),
+        suite_path=str(Path(loaded.path).resolve()),  # readable from any working directory
         rubrics={f"{r.rubric.rubric}@{r.rubric.version}": r.content_hash for r in loaded.rubrics},
         models=tuple(models),
+        endpoints=endpoints_of(models),
         params=loaded.suite.params,
         scorer_versions=scorer_versions,
         git_commit=commit,
@@ -165,6 +199,9 @@ def make_spec(
         repeats=config.repeats,
         n_cases=len(loaded.suite.cases),
         tags=config.tags,
+        budget_usd=config.budget_usd,
+        concurrency=config.concurrency,
+        governance=governance_of(loaded),
     )
 
 
@@ -477,7 +514,7 @@ def _open_run(
     provider stacks. The stacks are built before anything is written, so a model that cannot
     be set up (no key, unknown module) leaves no half-made run behind."""
     if config.resume is None:
-        models = resolve_models(loaded, config.models)
+        models = resolve_models(loaded, config.models, config.prices)
         stacks = build(models)
         versions = dict(sorted({s.type: s.version for p in checks.values() for s, _ in p}.items()))
         spec = make_spec(loaded, models, config, versions)
@@ -497,8 +534,11 @@ def _open_run(
         )
     if config.models:
         raise UsageError("--model cannot be combined with --resume: a run keeps its models")
+    if config.prices:
+        raise UsageError("--price cannot be combined with --resume: a run keeps its prices")
     spec = RunSpec.model_validate(run["spec"])
     models = _resume_models(list(spec.models), loaded)
+    check_resume_endpoints(run["id"], spec.endpoints, models)  # never two servers in a run
     stacks = build(models)
     done = store.done_keys(run["id"], include_errors=not config.retry_errors)
     store.set_status(run["id"], "running")
@@ -509,4 +549,12 @@ def _resume_models(stored: list[ModelSpec], loaded: LoadedSuite) -> list[ModelSp
     """The run's models, taken from the suite file where it names them: the store keeps
     secrets redacted, so options such as literal headers must come from the file again."""
     in_file = {m.name: m for m in loaded.suite.models()}
-    return [in_file.get(m.name, m) for m in stored]
+    return [_keep_price(in_file.get(m.name, m), m) for m in stored]
+
+
+def _keep_price(spec: ModelSpec, stored: ModelSpec) -> ModelSpec:
+    """`spec` with the price the run was started with (a `--price` is not in the file)."""
+    price = stored.options.get("pricing")
+    if price is None or spec is stored:
+        return spec
+    return spec.model_copy(update={"options": {**spec.options, "pricing": price}})

@@ -232,6 +232,18 @@ def objectives_from_suite(loaded: Any) -> list[ObjectiveSpec]:
     ]
 
 
+def objectives_for_run(run: dict[str, Any]) -> tuple[list[ObjectiveSpec], list[str], bool]:
+    """(objectives, warnings, available) of a stored run: those stored with it, or, for a
+    run stored before objectives were kept, its suite file's (see `load_suite_for_run`)."""
+    from harness.governance import stored_governance
+
+    stored = stored_governance(run)
+    if stored is not None:
+        return [ObjectiveSpec(o.metric, o.objective, o.rubric) for o in stored.slo], [], True
+    loaded, warnings, available = load_suite_for_run(run)
+    return (objectives_from_suite(loaded) if loaded is not None else []), warnings, available
+
+
 def load_suite_for_run(run: dict[str, Any]) -> tuple[Any, list[str], bool]:
     """(loaded suite or None, warnings, available) for a stored run, checked against the
     rubric hashes the run stored.
@@ -269,8 +281,7 @@ def _names(rubrics: dict[str, str]) -> str:
 
 def sheet_for_run(data: RunData, *, z: float = Z95, power: float = 0.8) -> SloSheet:
     """The SLO sheet of a stored run, objectives read from (and checked against) its suite."""
-    loaded, warnings, available = load_suite_for_run(data.run)
-    specs = objectives_from_suite(loaded) if loaded is not None else []
+    specs, warnings, available = objectives_for_run(data.run)
     sheet = evaluate_sheet(data, specs, z=z, power=power)
     sheet.warnings, sheet.available = warnings, available
     return sheet

@@ -51,9 +51,9 @@ def _check_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _operations(results: list[dict[str, Any]]) -> dict[str, Any]:
     answered = [r for r in results if r["outcome"] != "error"]
-    latencies = [
-        r["latency_ms"] for r in answered if not r["cached"] and r["latency_ms"] is not None
-    ]
+    called = [r for r in answered if not r["cached"]]
+    latencies = [r["latency_ms"] for r in called if r["latency_ms"] is not None]
+    queued = [r["queue_ms"] for r in called if r.get("queue_ms") is not None]
     costs = [r["cost_usd"] for r in answered if r["cost_usd"] is not None]
     prompt = sum(r["prompt_tokens"] or 0 for r in answered)
     completion = sum(r["completion_tokens"] or 0 for r in answered)
@@ -63,11 +63,21 @@ def _operations(results: list[dict[str, Any]]) -> dict[str, Any]:
             "p95": percentile(latencies, 95),
             "n": len(latencies),
         },
+        # waiting on our own limiter and connection pool, apart from the latency above (a
+        # server that queues requests itself shows that wait as latency: see README)
+        "queue_ms": {
+            "p50": percentile(queued, 50),
+            "p95": percentile(queued, 95),
+            "n": len(queued),
+        },
         "tokens": {"prompt": prompt, "completion": completion, "total": prompt + completion},
         "cost_usd": {
             "total": sum(costs) if costs else None,
             "per_result": (sum(costs) / len(costs)) if costs else None,
             "n_known": len(costs),
+            "n": len(answered),
+            # calls made with no cost known: spend a --budget could not count
+            "unpriced_calls": sum(1 for r in called if r["cost_usd"] is None),
         },
         "cached": sum(1 for r in answered if r["cached"]),
         "retried": sum(1 for r in results if (r["attempts"] or 0) > 1),
@@ -75,17 +85,26 @@ def _operations(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _metric_rate(units: list[Any], name: str) -> dict[str, Any]:
+    """A rate shaped as `_rate` shapes it, computed by `harness.metrics`: the computation the
+    SLO sheet, the metrics table, compare and the gate use, so every page shows one number."""
+    from harness.metrics import evaluate, resolve
+
+    v = evaluate(resolve(name), units)
+    if v.value is None or v.low is None or v.high is None:
+        return _rate(0, 0)
+    # not rounded: a bound rounded here could print one digit off the SLO sheet's
+    return {"value": v.value, "low": v.low, "high": v.high, "k": round(v.value * v.n), "n": v.n}
+
+
 def _first_time_and_repeats(
-    rows: list[dict[str, Any]], cases: Mapping[str, Mapping[str, Any]] | None
+    units: list[Any], cases: Mapping[str, Mapping[str, Any]] | None
 ) -> dict[str, Any]:
     """Right first time (repeat 0 passed every check), pass^k and case classes when there
     are repeats, and pass rates per tag when the case snapshot is given (harness.metrics)."""
-    from harness.metrics import case_stats, class_counts, evaluate, resolve, units_from_rows
+    from harness.metrics import case_stats, class_counts, evaluate, resolve
 
-    units = units_from_rows(rows, cases)
-    first = [u for u in units if u.repeat == 0 and u.passed is not None]
-    passed = sum(1 for u in first if u.passed)
-    out: dict[str, Any] = {"right_first_time": _rate(passed, len(first))}
+    out: dict[str, Any] = {"right_first_time": _metric_rate(units, "right_first_time")}
     k = 1 + max((u.repeat for u in units), default=0)
     if k > 1:
         value = evaluate(resolve(f"pass^{k}"), units)
@@ -109,25 +128,32 @@ def summarize(
 ) -> dict[str, Any]:
     """Summary of stored result rows (as `RunStore.iter_results` yields them).
 
-    `cases` (`RunStore.get_cases(run_id)`) adds pass rates per tag.
+    `cases` (`RunStore.get_cases(run_id)`) adds pass rates per tag. Unchecked results
+    (answered, but no check decided them and no reviewer judged them) are counted apart:
+    `pass` and the rates leave them out, `unchecked` and `unchecked_cases` name them.
     """
+    from harness.metrics import units_from_rows
+
     rows = list(results)
+    units = units_from_rows(rows, cases)
+    unchecked = [u.case_id for u in units if u.unchecked]
     counts = Counter(r["outcome"] for r in rows)
-    decided = counts["pass"] + counts["fail"]
     models = sorted({r["model"] for r in rows})
     summary: dict[str, Any] = {
         "planned": planned,
         "results": len(rows),
         "missing": (planned - len(rows)) if planned is not None else None,
-        "pass": counts["pass"],
-        "fail": counts["fail"],
+        "pass": sum(1 for u in units if u.passed is True),
+        "fail": sum(1 for u in units if u.passed is False),
         "error": counts["error"],
-        "pass_rate": _rate(counts["pass"], decided),
+        "unchecked": len(unchecked),
+        "unchecked_cases": sorted(set(unchecked))[:20],
+        "pass_rate": _metric_rate(units, "pass_rate"),
         "errors_by_kind": dict(Counter(r["error_kind"] for r in rows if r["outcome"] == "error")),
         "no_checks": sum(1 for r in rows if r["outcome"] != "error" and not r["scores"]),
         "checks": _check_rows(rows),
         **_operations(rows),
-        **_first_time_and_repeats(rows, cases),
+        **_first_time_and_repeats(units, cases),
     }
     if len(models) > 1:
         summary["by_model"] = {m: summarize([r for r in rows if r["model"] == m]) for m in models}
@@ -147,10 +173,24 @@ def run_rows(store: Any, run_id: str, *, human: bool = True) -> list[dict[str, A
     return list(overlay_rows(rows, human_verdicts(store, run_id)))
 
 
-def summarize_run(store: Any, run_id: str, *, human: bool = True) -> dict[str, Any]:
-    """The summary of a stored run: human verdicts applied, per-tag rates from its cases."""
+def summarize_run(
+    store: Any, run_id: str, *, human: bool = True, budget_usd: float | None = None
+) -> dict[str, Any]:
+    """The summary of a stored run: human verdicts applied, per-tag rates from its cases.
+
+    `budget_usd` is the budget this session ran under (a resume may set a new one); default:
+    the one the run was started with. With a budget, `budget.unenforced` counts the calls
+    whose cost was unknown, so the budget could not count them.
+    """
     run = store.get_run(run_id)
     rows = run_rows(store, run["id"], human=human)
     summary = summarize(rows, planned=run["n_planned"], cases=store.get_cases(run["id"]))
     summary["human_verdicts"] = sum(1 for r in rows if "human_verdict" in r)
+    spec = run.get("spec") or {}
+    summary["concurrency"] = spec.get("concurrency")  # latency was measured at this -j
+    if budget_usd is None:
+        budget_usd = spec.get("budget_usd")
+    if budget_usd is not None:
+        unpriced = summary["cost_usd"]["unpriced_calls"]
+        summary["budget"] = {"limit_usd": budget_usd, "unenforced": unpriced}
     return summary

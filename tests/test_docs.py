@@ -52,3 +52,19 @@ def test_every_run_option_is_documented() -> None:
         for opt in getattr(param, "opts", []):
             if opt.startswith("--"):
                 assert opt in README, f"README does not mention {opt}"
+
+
+def test_the_ci_workflow_never_replays_cached_outputs() -> None:
+    """Issue 13: docs/ci.md's database carries the response cache from main to every pull
+    request; a run answered from it measures main's outputs (and no latency or cost)."""
+    import yaml
+
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "jobs:" in b]
+    assert len(blocks) == 1, "docs/ci.md should hold one workflow"
+    workflow = yaml.safe_load(blocks[0])
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    runs = [s["run"] for s in steps if "harness run " in s.get("run", "")]
+    assert runs, "the workflow runs no suite"
+    for command in runs:
+        assert "--no-cache" in command.split(), command

@@ -70,6 +70,17 @@ def test_flaky_cases_are_skipped_not_failed(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*flaky: 1/2 samples passed*"])
 
 
+def test_a_case_with_no_checks_is_skipped_not_passed(pytester: pytest.Pytester) -> None:
+    suite = setup(pytester, "model_unchecked")
+    check = "checks: [{id: says-30-days, type: contains, value: 30 days}]"
+    text = suite.read_text().replace(check + "\n", "").replace(
+        "  - {id: a, input: q1}", "  - {id: a, input: q1, " + check + "}")
+    suite.write_text(text)
+    result = run(pytester, str(suite), "-rs")
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(["*unchecked: no check decided this case*"])
+
+
 def test_gate_mode_asserts_the_verdict(pytester: pytest.Pytester) -> None:
     suite = setup(pytester, "model_gate", slo="  right_first_time: {min: 0.99}\n")
     result = run(pytester, str(suite), "--harness-mode", "gate")

@@ -79,6 +79,8 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
         suite_path = store.get_run(config.resume)["suite_path"]
     loaded = load_suite(suite_path)
     view = _ProgressView(f"{loaded.suite.suite} v{loaded.suite.version}")
+    if config.budget_usd is not None:
+        _warn_unpriced(store, loaded, config)
     try:
         outcome = asyncio.run(
             run_suite(loaded, config, store, on_start=view.start, on_result=view.update)
@@ -89,7 +91,7 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
     # printed after a summary, a Ctrl-C there left a complete run nobody would review.
     routed = _route_for_review(store, outcome.run_id, loaded)
     run = store.get_run(outcome.run_id)
-    summary = summarize_run(store, outcome.run_id)
+    summary = summarize_run(store, outcome.run_id, budget_usd=config.budget_usd)
     from harness.reporting.console import summary_renderable
 
     out.print(summary_renderable(run, summary))
@@ -158,6 +160,37 @@ class FiniteFloat(click.FloatRange):
         return number
 
 
+def _parse_price(value: str) -> tuple[str, Any]:
+    """`MODEL=PRICE` -> (MODEL, Price); a malformed one is a usage error (exit 2)."""
+    from harness.pricing import parse_price
+
+    pattern, sep, price = value.rpartition("=")
+    if not sep or not pattern.strip():
+        raise click.BadParameter(f"{value!r}: use MODEL=IN,OUT or MODEL=free", param_hint="--price")
+    try:
+        return pattern.strip(), parse_price(price, f"--price {value}")
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), param_hint="--price") from exc
+
+
+def _warn_unpriced(store: Any, loaded: Any, config: Any) -> None:
+    """With --budget, say up front which models have no known price: their spend is only
+    counted if their server reports a cost, so the budget may not stop the run."""
+    from harness.models import RunSpec
+    from harness.runner import resolve_models, unpriced_models
+
+    if config.resume:
+        models = list(RunSpec.model_validate(store.get_run(config.resume)["spec"]).models)
+    else:
+        models = resolve_models(loaded, config.models, config.prices)
+    for name in unpriced_models(models):
+        err.print(
+            f"[yellow]warning[/]: no price known for {escape(name)}: --budget counts its spend "
+            f"only if its server reports a cost. Set one with --price {escape(name)}=IN,OUT "
+            "(or =free when self-hosted), or the model's options.pricing.",
+        )
+
+
 @cli.command()
 @click.argument("suites", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--model", "-m", "models", multiple=True, help="provider:model; repeatable.")
@@ -191,6 +224,16 @@ class FiniteFloat(click.FloatRange):
     type=FiniteFloat(0, 1),
     help="Share of errored results above which the run counts as incomplete (exit 3).",
 )
+@click.option(
+    "--price",
+    "prices",
+    multiple=True,
+    metavar="MODEL=PRICE",
+    callback=lambda ctx, param, values: tuple(_parse_price(v) for v in values),
+    help="Price of the models matching MODEL (a name, ref or *-pattern): IN,OUT in USD per "
+    "million input and output tokens, or free (self-hosted). Repeatable; wins over "
+    "options.pricing and HARNESS_PRICES.",
+)
 @click.option("--tag", "tags", multiple=True, help="Tag the run (e.g. main); repeatable.")
 def run(
     suites: tuple[str, ...],
@@ -207,6 +250,7 @@ def run(
     circuit_breaker: int,
     budget: float | None,
     max_error_rate: float,
+    prices: tuple[tuple[str, Any], ...],
     tags: tuple[str, ...],
 ) -> None:
     """Run suites: call the models, score every output, store everything, print a summary."""
@@ -232,6 +276,7 @@ def run(
         resume=resume,
         retry_errors=retry_errors,
         max_error_rate=max_error_rate,
+        prices=prices,
     )
     store = _store(db_path)
     incomplete = False

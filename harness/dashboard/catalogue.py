@@ -19,9 +19,10 @@ from typing import Any
 from markupsafe import Markup
 
 from harness.errors import HarnessError
+from harness.governance import governance_for_run
 from harness.metrics import RunData, evaluate, resolve
 from harness.monitor.core import MonitorConfig, SeriesReport, fmt, watch_series, without_duplicates
-from harness.monitor.history import Series, load_series, suite_file, suites
+from harness.monitor.history import Series, load_series, suites
 from harness.reporting import svg
 from harness.reporting.triage import FailureMode, failure_modes, rank
 
@@ -73,8 +74,7 @@ def catalogue(store: Any) -> Catalogue:
 def row(store: Any, series: Series) -> Row:
     last = series.runs[-1]
     data = RunData(last.run, last.units, last.cases, series.model)
-    loaded = suite_file(last.run)
-    suite = loaded.suite if loaded is not None else None
+    suite = governance_for_run(last.run)
     sheet = _sheet(data)
     rft = evaluate(resolve("right_first_time"), last.units)
     state, detail = _monitor_state(series)
@@ -135,7 +135,7 @@ def monitor_report(series: Series) -> SeriesReport | None:
 
 def _modes(series: Series) -> list[FailureMode]:
     last = series.runs[-1]
-    loaded = suite_file(last.run)
-    risk = loaded.suite.risk if loaded is not None else "medium"
+    governance = governance_for_run(last.run)
+    risk = governance.risk if governance is not None else "medium"
     name = series.suite if series.source == "suite" else f"{series.suite} ({series.source})"
     return failure_modes(last.rows, last.cases, suite=name, risk=risk)

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.errors import UsageError
+from harness.governance import governance_for_run
 from harness.monitor.core import MonitorConfig, SeriesReport, fmt, metric_names, watch_series
-from harness.monitor.history import load_series, suite_file, suites
+from harness.monitor.history import load_series, suites
 from harness.reporting import svg
 from harness.reporting.html import alarm_rows
 
@@ -21,11 +22,11 @@ def suite_context(store: Any, suite: str) -> dict[str, Any]:
         names = tuple(metric_names(series, MonitorConfig()))
         reports.append(watch_series(series, MonitorConfig(metrics=names)))
     last = reports[-1].series.runs[-1].run if reports and reports[-1].series.runs else None
-    loaded = suite_file(last) if last else None
+    info = governance_for_run(last) if last else None
     return {"suite": suite, "runs": store.list_runs(suite=suite, limit=100),
             "series": [{"report": r, "charts": _charts(r), "alarms": alarm_rows(r.alarms)}
                        for r in reports],
-            "info": loaded.suite if loaded is not None else None}
+            "info": info}
 
 
 def _charts(report: SeriesReport) -> list[dict[str, Any]]:

@@ -160,8 +160,11 @@ def _load_suite(path: str, mtime: float) -> Any | None:
 
 
 def slo_metrics(run: dict[str, Any]) -> list[str]:
-    """The metric names of the `slo:` objectives of the run's suite file, in file order."""
-    loaded = suite_file(run)
-    if loaded is None:
+    """The metric names of the run's `slo:` objectives (stored with it; for an older run,
+    its suite file's), in file order."""
+    from harness.governance import governance_for_run
+
+    governance = governance_for_run(run)
+    if governance is None:
         return []
-    return [name for r in loaded.rubrics for name in r.rubric.slo]
+    return list(dict.fromkeys(o.metric for o in governance.slo))

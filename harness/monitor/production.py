@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from harness import __version__
 from harness.errors import UsageError
+from harness.governance import stored_governance
 from harness.models import (
     Case,
     CaseResult,
@@ -121,6 +122,7 @@ def _spec(store: RunStore, suite: str, pairs: list[Pair], model: str, check_type
         models=tuple(ModelSpec(ref=m) for m in models),
         scorer_versions=_scorer_versions(pairs, check_type), harness_version=__version__,
         started_at=now, n_cases=len(pairs), tags=(KIND, *tags),
+        governance=stored_governance(base) if base else None,
     )
 
 

@@ -3,18 +3,25 @@
 Suites speak OpenAI-shaped messages and tools, so this adapter translates both ways: the
 system prompt is lifted out of the messages, tool calls and results become tool_use /
 tool_result blocks, consecutive same-role turns are merged (the API wants them alternating),
-and parameters the API would reject (seed, response_format...) are dropped.
+and parameters the API has no equivalent for (seed, n, logprobs...) are dropped.
+
+`response_format` (JSON mode, `json` or `{"type": "json_object"}`, or `{"type": "json_schema",
+"json_schema": {"schema": ...}}`) has no Messages API parameter, so it becomes what Anthropic
+documents for JSON output: one tool whose input schema is the wanted JSON, which the model is
+made to call; its input comes back as the answer's text. With the suite's own tools as well
+it is refused (the forced call would keep the model from choosing them).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from harness.errors import ProviderConfigError
+from harness.errors import ProviderConfigError, ProviderError
 from harness.models import Completion, ModelSpec, ToolCall, Usage
 from harness.providers.base import Request
 from harness.providers.classify import (
@@ -44,10 +51,10 @@ from harness.providers.common import (
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024
+JSON_TOOL = "json_answer"
 DROPPED_PARAMS = frozenset(
     {
         "seed",
-        "response_format",
         "n",
         "frequency_penalty",
         "presence_penalty",
@@ -60,6 +67,13 @@ DROPPED_PARAMS = frozenset(
 )
 PROMPT_TOKEN_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 RENAMED_PARAMS = {"stop": "stop_sequences", "max_completion_tokens": "max_tokens"}
+
+
+def effective_base_url(spec: ModelSpec, env: Mapping[str, str] | None = None) -> str:
+    """The server a spec's requests go to: its `base_url`, else `ANTHROPIC_BASE_URL`, else
+    Anthropic's, without a trailing `/v1` (what a run records as the model's endpoint)."""
+    base = spec.base_url or env_value("ANTHROPIC_BASE_URL", env) or DEFAULT_BASE_URL
+    return base.rstrip("/").removesuffix("/v1")
 
 
 class AnthropicProvider:
@@ -76,7 +90,7 @@ class AnthropicProvider:
         self.model = spec.ref.partition(":")[2]
         self.options = dict(spec.options)
         base = spec.base_url or env_value("ANTHROPIC_BASE_URL", env) or DEFAULT_BASE_URL
-        self.url = base.rstrip("/").removesuffix("/v1") + "/v1/messages"
+        self.url = effective_base_url(spec, env) + "/v1/messages"
         self._key = api_key(self.options, "ANTHROPIC_API_KEY", env)
         if self._key is None and base == DEFAULT_BASE_URL:
             key_env = self.options.get("api_key_env") or "ANTHROPIC_API_KEY"
@@ -103,8 +117,11 @@ class AnthropicProvider:
             raise error_for_transport(self.name, exc) from exc
         latency = elapsed_ms(started)
         raise_for_answer(self.name, response, secrets=[self._key or ""])
+        json_mode = body.get("tool_choice") == {"type": "tool", "name": JSON_TOOL}
         with reading_answer(self.name, response.status_code):
-            return parse_answer(self.name, response.json(), latency, self.options)
+            return parse_answer(
+                self.name, response.json(), latency, self.options, json_mode=json_mode
+            )
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -117,13 +134,55 @@ def build_body(request: Request, *, default_model: str = "") -> dict[str, Any]:
     """The Messages API body for an OpenAI-shaped request."""
     system, messages = map_messages(request.messages)
     body: dict[str, Any] = {"model": request.model or default_model, "messages": messages}
-    body.update(map_params(request.params))
+    params = dict(request.params)
+    schema = json_schema_of(params.pop("response_format", None))
+    body.update(map_params(params))
     body.setdefault("max_tokens", DEFAULT_MAX_TOKENS)
     if system:
         body["system"] = system
     if request.tools:
         body["tools"] = [map_tool(tool) for tool in request.tools]
+    if schema is not None:
+        if request.tools:
+            raise ProviderError(
+                "anthropic: response_format (JSON mode) cannot be combined with tools: the "
+                "Messages API has no JSON mode, and the forced JSON tool would keep the model "
+                "from choosing the suite's tools; drop one of them",
+                kind="config",
+            )
+        body["tools"] = [
+            {
+                "name": JSON_TOOL,
+                "description": "Give your whole answer as this tool's input, as JSON.",
+                "input_schema": schema,
+            }
+        ]
+        body["tool_choice"] = {"type": "tool", "name": JSON_TOOL}
     return body
+
+
+def json_schema_of(response_format: Any) -> dict[str, Any] | None:
+    """The JSON schema an OpenAI-style `response_format` asks for; None for plain text.
+    Anything else is a config error, not a silently ignored parameter."""
+    if response_format is None:
+        return None
+    kind = response_format if isinstance(response_format, str) else (
+        response_format.get("type") if isinstance(response_format, Mapping) else None
+    )
+    if kind == "text":
+        return None
+    if kind in ("json", "json_object"):
+        return {"type": "object"}
+    if kind == "json_schema" and isinstance(response_format, Mapping):
+        wrapper = response_format.get("json_schema")
+        schema = wrapper.get("schema") if isinstance(wrapper, Mapping) else None
+        if isinstance(schema, Mapping):
+            return dict(schema)  # a root object, as OpenAI's structured outputs require
+    raise ProviderError(
+        f"anthropic: response_format {show(response_format)} is not one of 'json', "
+        "{type: json_object}, {type: json_schema, json_schema: {schema: ...}} or {type: text}",
+        kind="config",
+    )
 
 
 def map_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -228,16 +287,33 @@ def _assistant_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def parse_answer(
-    provider: str, data: Any, latency_ms: float, options: Mapping[str, Any]
+    provider: str,
+    data: Any,
+    latency_ms: float,
+    options: Mapping[str, Any],
+    *,
+    json_mode: bool = False,
 ) -> Completion:
     """A Completion from a Messages API answer; missing content is malformed (retryable).
 
     Any field it cannot use raises malformed too (naming the field), so a caller need not
     wrap it; a text block whose `text` is not a string is malformed, an integer tool id is
-    taken as its string.
+    taken as its string. In JSON mode the forced tool's input is the answer's text.
     """
     with reading_answer(provider):
-        return _parse_answer(provider, data, latency_ms, options)
+        completion = _parse_answer(provider, data, latency_ms, options)
+        return _json_answer(provider, completion) if json_mode else completion
+
+
+def _json_answer(provider: str, completion: Completion) -> Completion:
+    calls = [c for c in completion.tool_calls if c.name == JSON_TOOL]
+    if not calls:
+        if completion.refused:
+            return completion
+        raise malformed(provider, f"JSON mode: the answer did not call the {JSON_TOOL} tool")
+    arguments = calls[0].arguments
+    text = json.dumps(arguments, ensure_ascii=False)
+    return completion.model_copy(update={"text": text, "tool_calls": ()})
 
 
 def _parse_answer(

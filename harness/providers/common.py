@@ -17,6 +17,7 @@ import ssl
 import time
 import zlib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -43,6 +44,11 @@ MAX_ERROR_BODY_BYTES = 64 * 1024
 # More tokens than this in one answer is no real count.
 MAX_TOKEN_COUNT = 10**9
 _ENCODED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+# Set by the RateLimit wrapper around each attempt: a one-item list that `ClientPool.request`
+# adds its wait for a free connection to (in ms), so that wait is reported as queueing and
+# not as the model's latency. A list, not a float, so a copied context (a task made by
+# asyncio.wait_for) still adds to the same one.
+POOL_WAIT: ContextVar[list[float] | None] = ContextVar("harness_pool_wait", default=None)
 
 
 class ClientPool:
@@ -67,7 +73,8 @@ class ClientPool:
     ) -> None:
         self._headers = dict(headers or {})
         self.max_response_bytes = max_response_bytes
-        self._shard_connections = max(1, shard_connections)
+        # a pool smaller than a shard is one shard of that size (`max_connections: 1` means one)
+        self._shard_connections = max(1, min(shard_connections, max_connections))
         self._max_shards = max(1, -(-max_connections // self._shard_connections))
         self._transport = transport
         self._clients: list[httpx.AsyncClient] = []
@@ -82,6 +89,9 @@ class ClientPool:
         """The whole answer, its body read as a stream and decoded at most
         `max_response_bytes` far: a larger one raises `BodyError` without being held in
         memory (a 200 KB gzip bomb is never inflated to its 200 MB)."""
+        box = POOL_WAIT.get()
+        if box is not None:
+            kwargs["extensions"] = {**(kwargs.get("extensions") or {}), "trace": _PoolTimer(box)}
         shard = self._pick()
         self._busy[shard] += 1
         try:
@@ -128,6 +138,22 @@ class ClientPool:
             transport=self._transport,
             verify=self._tls or True,
         )
+
+
+class _PoolTimer:
+    """An httpcore `trace` callback timing the wait for a connection: httpcore traces nothing
+    while a request waits in its pool, so its first event (connecting, or sending on a
+    kept-alive connection) marks the moment the request got one."""
+
+    def __init__(self, box: list[float]) -> None:
+        self.box = box
+        self.asked = time.perf_counter()
+        self.seen = False
+
+    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
+        if not self.seen:
+            self.seen = True
+            self.box[0] += elapsed_ms(self.asked)
 
 
 async def read_capped(response: httpx.Response, limit: int, *, truncate: bool = False) -> bytes:
@@ -282,23 +308,21 @@ def cost_usd(
 ) -> float | None:
     """The server's own cost when it reports one, else pricing x usage, else unknown (None).
 
-    Pricing is `options.pricing`, else (when the adapter passes its `ref`) the price table of
-    `harness.pricing` (HARNESS_PRICES, then built-in list prices). A reported cost that is
-    not a finite, non-negative number raises `BadAnswer` (see `reported_cost`).
+    Pricing is `options.pricing` (a mapping, ``"IN,OUT"`` or `free`: see
+    `harness.pricing.parse_price`; a malformed one is a `UsageError`, never a silent zero),
+    else (when the adapter passes its `ref`) the price table of `harness.pricing`
+    (HARNESS_PRICES, then built-in list prices). A reported cost that is not a finite,
+    non-negative number raises `BadAnswer` (see `reported_cost`).
     """
+    from harness import pricing
+
     cost = reported_cost(reported)
     if cost is not None:
         return cost
-    pricing = options.get("pricing")
-    if ref is not None and usage is not None and not isinstance(pricing, Mapping):
-        from harness.pricing import cost_usd as table_cost
-
-        return table_cost(ref, usage)
-    if usage is None or not isinstance(pricing, Mapping):
-        return None
-    per_in = float(pricing.get("input_per_mtok", 0.0))
-    per_out = float(pricing.get("output_per_mtok", 0.0))
-    return (usage.prompt_tokens * per_in + usage.completion_tokens * per_out) / 1_000_000
+    own = pricing.own_price(options, ref or "the model")
+    if own is not None:
+        return 0.0 if own.is_free else None if usage is None else own.cost(usage)
+    return None if ref is None else pricing.cost_usd(ref, usage)
 
 
 def parse_arguments(raw: Any) -> Any:

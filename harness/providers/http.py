@@ -16,6 +16,10 @@ For systems that are not a chat API (a team's own service, a RAG backend). Optio
 
 A value at ``response_path`` that is not a string is sent on as its JSON text (``7`` ->
 ``"7"``); one nested deeper than 64 levels is malformed.
+
+The response cache key covers the URL, ``body``, ``response_path`` and ``method``, not the
+app behind the URL, which can change while the URL stays the same: after changing the app,
+run with ``--no-cache`` (docs/ci.md's workflow always does), or its old answers come back.
 """
 
 from __future__ import annotations
@@ -45,8 +49,9 @@ from harness.providers.common import (
     finish_completion,
     make_client,
     resolve_headers,
+    show,
 )
-from harness.textsafe import MAX_DEPTH, TooDeep, clean_json
+from harness.textsafe import MAX_DEPTH, TooDeep, clean_json, clean_text
 
 DEFAULT_BODY: dict[str, Any] = {"messages": {"$var": "messages"}, "vars": {"$var": "vars"}}
 _MISSING = object()
@@ -79,7 +84,8 @@ class HttpProvider:
 
     @property
     def cache_scope(self) -> dict[str, Any]:
-        """The body template and response path change the answer as much as the URL does."""
+        """The body template and response path change the answer as much as the URL does.
+        What the app behind the URL runs is not visible here: see the module's docstring."""
         return {k: self.options.get(k) for k in ("body", "response_path", "method")}
 
     async def complete(self, request: Request) -> Completion:
@@ -196,6 +202,36 @@ def _is_index(part: str) -> bool:
     return part.lstrip("-").isdigit()
 
 
+def missing_path(provider: str, data: Any, path: str, status: int) -> ProviderError:
+    """A well-formed answer without `path`: the suite's `response_path` does not fit this
+    endpoint, and asking again would get the same shape back, so it is not retried. The
+    message names where the path stops and what is there instead."""
+    found, here = [], data
+    for part in path.split(".") if path else []:
+        step = dig(here, part)
+        if step is _MISSING:
+            break
+        found.append(part)
+        here = step
+    where = ".".join(found) or "the top level"
+    if isinstance(here, dict):
+        keys = ", ".join(show(str(k)) for k in list(here)[:12])
+        there = f"keys {keys}" + (" ..." if len(here) > 12 else "") if here else "an empty object"
+    elif isinstance(here, list):
+        there = f"a list of {len(here)}"
+    else:
+        there = f"a {type(here).__name__}"
+    return ProviderError(
+        clean_text(
+            f"{provider}: nothing at response_path {path!r}: {where} has {there}; "
+            "set options.response_path to where the answer's text is"
+        ),
+        kind="config",
+        retryable=False,
+        status=status,
+    )
+
+
 def extract_text(provider: str, response: httpx.Response, path: str | None) -> str:
     """The answer's text at `path`; a missing path or unusable value is malformed."""
     try:
@@ -211,8 +247,10 @@ def extract_text(provider: str, response: httpx.Response, path: str | None) -> s
         if path is None:
             path = "" if isinstance(data, str) else "text"
         value = dig(data, path)
-        if value is _MISSING or value is None:
-            raise BadAnswer(f"nothing at response_path {path!r}")
+        if value is _MISSING:
+            raise missing_path(provider, data, path, response.status_code)
+        if value is None:
+            raise BadAnswer(f"response_path {path!r} is null")
         if isinstance(value, str):
             return value
         try:

@@ -44,6 +44,12 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 REFUSAL_FINISH = "content_filter"
 
 
+def effective_base_url(spec: ModelSpec, env: Mapping[str, str] | None = None) -> str:
+    """The server a spec's requests go to: its `base_url`, else `OPENAI_BASE_URL`, else
+    OpenAI's (what a run records as the model's endpoint)."""
+    return (spec.base_url or env_value("OPENAI_BASE_URL", env) or DEFAULT_BASE_URL).rstrip("/")
+
+
 class OpenAIProvider:
     """Chat completions over one pooled HTTP client. Never retries; see the wrappers."""
 
@@ -57,9 +63,7 @@ class OpenAIProvider:
         self.name = spec.ref
         self.model = spec.ref.partition(":")[2]
         self.options = dict(spec.options)
-        self.base_url = (
-            spec.base_url or env_value("OPENAI_BASE_URL", env) or DEFAULT_BASE_URL
-        ).rstrip("/")
+        self.base_url = effective_base_url(spec, env)
         self._key = api_key(self.options, "OPENAI_API_KEY", env)
         if self._key is None and self.base_url == DEFAULT_BASE_URL:
             key_env = self.options.get("api_key_env") or "OPENAI_API_KEY"

@@ -12,6 +12,9 @@ Failures are data: an exception in the user's function becomes
 What comes back is read as strictly as a server's answer: token counts must be counts (0 to a
 billion), a cost finite and non-negative, an integer tool-call id becomes its string, and every
 string is cleaned of lone surrogates (`harness.textsafe`).
+
+The response cache key holds a hash of the code (`harness.providers.codehash`): an edited
+function, or an edited module of the same project it imports, is called again, not replayed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from harness.errors import ProviderConfigError, ProviderError
 from harness.models import Completion, ModelSpec, ToolCall, Usage
 from harness.providers.base import Request
 from harness.providers.classify import PARSE_ERRORS, BadAnswer, describe
+from harness.providers.codehash import code_scope
 from harness.providers.common import (
     cost_usd,
     elapsed_ms,
@@ -71,10 +75,18 @@ class PythonProvider:
     def __init__(self, spec: ModelSpec) -> None:
         self.name = spec.ref
         self.options = dict(spec.options)
-        self.function = load_function(spec.ref.partition(":")[2])
+        target = spec.ref.partition(":")[2]
+        self.function = load_function(target)
+        self._code = code_scope(self.function, target.partition(":")[0])
 
     def __repr__(self) -> str:
         return f"PythonProvider(name={self.name!r})"
+
+    @property
+    def cache_scope(self) -> dict[str, Any]:
+        """The code decides the answer: a hash of it (see `harness.providers.codehash`), so
+        an edited model, or a helper it imports, is called again rather than replayed."""
+        return dict(self._code)
 
     async def complete(self, request: Request) -> Completion:
         payload = {
@@ -109,8 +121,9 @@ def to_completion(
     """The user's return value as a Completion; anything unusable is malformed."""
     if isinstance(result, Completion):
         completion = result.model_copy(update={"latency_ms": latency_ms})
-    elif isinstance(result, str):
-        completion = Completion(text=result, latency_ms=latency_ms)
+    elif isinstance(result, str):  # no usage: only a `free` price makes its cost known (0)
+        completion = Completion(text=result, latency_ms=latency_ms,
+                                cost_usd=cost_usd(None, options))
     elif not isinstance(result, dict) or not isinstance(result.get("text"), str):
         raise _malformed(
             provider, f"expected str or dict with a 'text' string, got {_kind(result)}"

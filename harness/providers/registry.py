@@ -36,6 +36,12 @@ INSTALL_HINTS = {"local": "install the [local] extra: pip install 'harness[local
 # Providers whose behaviour depends on more than the suite says (an environment variable, a
 # default): "module:function" taking the ModelSpec and returning the options really used.
 EFFECTIVE_OPTIONS: dict[str, str] = {"local": "harness.providers.local:effective_options"}
+# Providers that talk to a server whose address may come from outside the suite (an
+# environment variable, a default): "module:function" taking the ModelSpec and returning it.
+ENDPOINTS: dict[str, str] = {
+    "openai": "harness.providers.openai:effective_base_url",
+    "anthropic": "harness.providers.anthropic:effective_base_url",
+}
 
 
 class Registry:
@@ -131,6 +137,16 @@ def effective_spec(spec: ModelSpec) -> ModelSpec:
     if hook is None:
         return spec
     return spec.model_copy(update={"options": _import(hook)(spec)})
+
+
+def effective_endpoint(spec: ModelSpec) -> str | None:
+    """The URL `spec`'s requests really go to (`http:` models: their URL), or None for
+    providers with no server (`python:`, `local:`). Unredacted: the caller redacts."""
+    name, rest = parse_ref(spec.ref)
+    if name == "http":
+        return rest
+    hook = ENDPOINTS.get(name)
+    return None if hook is None else str(_import(hook)(spec))
 
 
 def create_provider(spec: ModelSpec | str) -> Provider:

@@ -33,6 +33,42 @@ def _first_time_lines(summary: dict[str, Any]) -> list[Text]:
     return lines
 
 
+def _queue(summary: dict[str, Any]) -> str:
+    """Time waiting on our own limiter and pool, shown beside the latency it is not part of."""
+    queue, jobs = summary.get("queue_ms"), summary.get("concurrency")
+    text = f" at -j {jobs}" if jobs else ""
+    if queue and queue["n"]:
+        text += f", queued p50 {ms(queue['p50'])}, p95 {ms(queue['p95'])}"
+    return text
+
+
+def _cost_lines(summary: dict[str, Any]) -> list[Text]:
+    """How many results had a known cost, and what a --budget could not count."""
+    cost = summary["cost_usd"]
+    if "n" not in cost:  # a summary stored before these counts existed
+        return []
+    lines = [Text(f"cost known for {cost['n_known']} of {cost['n']} results")]
+    budget = summary.get("budget")
+    if budget and budget["unenforced"]:
+        lines.append(Text(
+            f"budget ${budget['limit_usd']:g} could not be enforced for {budget['unenforced']} "
+            "results: their cost is unknown (set --price MODEL=IN,OUT or options.pricing)",
+            style="yellow",
+        ))
+    return lines
+
+
+def unchecked_line(summary: dict[str, Any], limit: int = 10) -> str:
+    """How many results no check judged, and which cases (capped): they are not passes."""
+    ids = summary.get("unchecked_cases") or []
+    shown = ", ".join(ids[:limit]) + (", …" if len(ids) > limit else "")
+    n = summary["unchecked"]
+    they = "results had no check that decided anything, so they count" if n != 1 else \
+        "result had no check that decided anything, so it counts"
+    return (f"unchecked: {n} {they} neither as a pass nor as a fail (pass rate, right first "
+            f"time); case{'s' if len(ids) != 1 else ''} {shown}")
+
+
 def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
     """Counts, per-check rates with Wilson 95% intervals, latency, tokens, cost, run id."""
     head = Text.assemble(
@@ -42,11 +78,16 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
         (str(summary["fail"]), "red"),
         ("  error ", "bold"),
         (str(summary["error"]), "yellow"),
+        *((("  unchecked ", "bold"), (str(summary["unchecked"]), "magenta"))
+          if summary.get("unchecked") else ()),
         f"  of {summary['results']} results",
         f" ({summary['missing']} not run)" if summary.get("missing") else "",
     )
-    lines: list[Any] = [head, Text(f"pass rate (errors excluded): {_pct(summary['pass_rate'])}")]
+    excluded = "errors and unchecked excluded" if summary.get("unchecked") else "errors excluded"
+    lines: list[Any] = [head, Text(f"pass rate ({excluded}): {_pct(summary['pass_rate'])}")]
     lines += _first_time_lines(summary)
+    if summary.get("unchecked"):
+        lines.append(Text(unchecked_line(summary), style="magenta"))
     if summary["errors_by_kind"]:
         kinds = ", ".join(f"{k}: {n}" for k, n in sorted(summary["errors_by_kind"].items()))
         lines.append(Text(f"errors by kind: {kinds}", style="yellow"))
@@ -67,11 +108,13 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
     cost_text = "unknown" if cost["total"] is None else f"${cost['total']:.4f}"
     lines.append(
         Text(
-            f"latency p50 {ms(lat['p50'])}, p95 {ms(lat['p95'])} (n={lat['n']}); "
+            f"latency p50 {ms(lat['p50'])}, p95 {ms(lat['p95'])} (n={lat['n']})"
+            f"{_queue(summary)}; "
             f"tokens {tok['prompt']:,} in / {tok['completion']:,} out; cost {cost_text}; "
             f"cached {summary['cached']}, retried {summary['retried']}"
         )
     )
+    lines += _cost_lines(summary)
     lines.append(Text.assemble(("run ", "bold"), (run["id"], "cyan"), f"  status {run['status']}"))
     return Group(*lines)
 

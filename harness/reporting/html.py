@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,9 @@ import jinja2
 from markupsafe import Markup
 
 from harness import __version__
+from harness.governance import governance_for_run
 from harness.metrics import MetricValue, RunData, evaluate, load_run, resolve, standard_names
+from harness.models import RunGovernance
 from harness.monitor.core import (
     RULE_NAMES,
     Alarm,
@@ -40,10 +42,11 @@ from harness.monitor.core import (
     watch_series,
     without_duplicates,
 )
-from harness.monitor.history import load_series, suite_file
+from harness.monitor.history import load_series
 from harness.reporting import svg
 from harness.reporting.fmt import ms
 from harness.reporting.triage import failure_modes, slice_gaps, tag_rates
+from harness.review.overrides import human_verdicts, overlay_rows
 from harness.summary import summarize
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,6 +55,7 @@ TREND_METRICS = ("right_first_time", "pass_rate", "latency.p95_ms", "cost.per_ca
 STATUS_LABEL = {"met": "PASS", "breached": "FAIL", "undecided": "UNDECIDED",
                 "unmeasured": "UNMEASURED"}
 MAX_EVIDENCE_CHARS = 4000
+PASS_METRICS = ("pass_rate", "right_first_time")  # the rates an unchecked result stays out of
 
 
 @dataclass(frozen=True)
@@ -104,16 +108,22 @@ def build_context(store: Any, run_ref: str, options: ReportOptions | None = None
     """Everything the templates show, computed from the store (no I/O beyond it and the
     suite file the run names)."""
     options = options or ReportOptions()
-    data = load_run(store, run_ref, model=options.model)
+    # one set of human verdicts for every number on the page: the tiles (the summary), the
+    # SLO sheet, the metrics table, the slices and the case lists all count a rejection
+    verdicts = human_verdicts(store, store.resolve_run_id(run_ref))
+    data = load_run(store, run_ref, model=options.model, overrides=verdicts)
     run = data.run
-    rows = [r for r in store.iter_results(run["id"]) if data.model in (None, r["model"])]
-    loaded = suite_file(run)
-    risk = loaded.suite.risk if loaded is not None else "medium"
+    rows = [r for r in overlay_rows(store.iter_results(run["id"]), verdicts)
+            if data.model in (None, r["model"])]
+    governance = governance_for_run(run)
+    risk = governance.risk if governance is not None else "medium"
     series = _series(store, data, options) if options.history else None
+    summary = summarize(rows, planned=run["n_planned"], cases=data.cases)
+    summary["human_verdicts"] = sum(1 for r in rows if "human_verdict" in r)
     return {
         "run": run, "model": data.model, "lineage": lineage(run),
-        "suite": _suite_info(loaded, risk),
-        "summary": summarize(rows, planned=run["n_planned"], cases=data.cases),
+        "suite": _suite_info(governance, risk),
+        "summary": summary,
         "slo": _slo(data), "metrics": metrics(data),
         "comparison": _comparison(store, data, options),
         "tags": tag_rates(data.units), "gaps": slice_gaps(data.units)[:8],
@@ -139,6 +149,8 @@ def lineage(run: dict[str, Any]) -> list[tuple[str, str]]:
         ("rubrics", ", ".join(f"{k} ({str(v)[:15]})" for k, v in
                               sorted((run.get("rubrics") or {}).items())) or "none"),
         ("models", models or "n/a"),
+        ("endpoints", ", ".join(f"{k}: {v}" for k, v in sorted(
+            ((run.get("spec") or {}).get("endpoints") or {}).items())) or "none recorded"),
         ("parameters", json.dumps(run.get("params") or {}, ensure_ascii=False, sort_keys=True)),
         ("scorers", ", ".join(f"{k} {v}" for k, v in
                               sorted((run.get("scorer_versions") or {}).items())) or "none"),
@@ -154,11 +166,11 @@ def lineage(run: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _suite_info(loaded: Any, risk: str) -> dict[str, Any]:
-    if loaded is None:
+def _suite_info(governance: RunGovernance | None, risk: str) -> dict[str, Any]:
+    if governance is None:
         return {"risk": risk, "owner": None, "description": None}
-    s = loaded.suite
-    return {"risk": s.risk, "owner": s.owner, "description": s.description}
+    g = governance
+    return {"risk": g.risk, "owner": g.owner, "description": g.description}
 
 
 def _slo(data: RunData) -> Any:
@@ -168,7 +180,13 @@ def _slo(data: RunData) -> Any:
 
 
 def metrics(data: RunData) -> list[MetricValue]:
-    return [evaluate(resolve(name), data.units) for name in standard_names(data.units)]
+    values = [evaluate(resolve(name), data.units) for name in standard_names(data.units)]
+    unchecked = sum(1 for u in data.units if u.unchecked)
+    if not unchecked:
+        return values
+    note = f"{unchecked} unchecked not counted"
+    return [replace(v, note=v.note or note) if v.name in PASS_METRICS or
+            v.name.startswith("pass^") else v for v in values]
 
 
 def _comparison(store: Any, data: RunData, options: ReportOptions) -> Any:
@@ -214,6 +232,7 @@ def failing_cases(rows: list[dict[str, Any]], cases: dict[str, dict[str, Any]],
             "output": row["output"], "error": row["error_message"],
             "error_kind": row["error_kind"], "latency_ms": row["latency_ms"],
             "scores": [_score(s) for s in row["scores"]],
+            "human_verdict": row.get("human_verdict"), "auto_outcome": row.get("auto_outcome"),
         })
     return out
 

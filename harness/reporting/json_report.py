@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.metrics import judged
 from harness.store import RunStore
 from harness.summary import run_rows, summarize_run
 
@@ -44,6 +45,8 @@ def _case(row: dict[str, Any]) -> dict[str, Any]:
     if "human_verdict" in row:  # a reviewer's verdict, layered over the automatic one
         case["auto_outcome"] = row["auto_outcome"]
         case["human_verdict"] = row["human_verdict"]
+    elif row["outcome"] != "error" and not judged(row["scores"]):
+        case["unchecked"] = True  # no check decided it: not counted as a pass (summary)
     case["error"] = (
         {"kind": row["error_kind"], "message": row["error_message"]} if row["error_kind"] else None
     )

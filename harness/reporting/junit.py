@@ -4,7 +4,8 @@ Layout (the common Ant/Jenkins dialect that GitHub, GitLab, Jenkins and Azure re
 - testsuite `harness.SUITE`: one testcase per case of the candidate run. A case fails when
   every decided sample failed (message says whether it regressed from the baseline), is an
   error when no sample could be scored (the model call failed), and is skipped when its
-  samples disagree (flaky: never a failure on its own, as in the gate);
+  samples disagree (flaky: never a failure on its own, as in the gate) or when no check
+  decided it (unchecked: not evidence of a pass);
 - testsuite `harness.SUITE.gate`: one testcase per SLO objective, per gated metric and one
   for the verdict, so the agreement shows up by name too.
 
@@ -75,6 +76,9 @@ def _case_outcome(tc: ET.Element, s: CaseStats, change: CaseChange | None) -> No
     elif s.cls == "flaky":
         ET.SubElement(tc, "skipped", message=clean(
             f"flaky: {s.passes}/{s.decided} samples passed; never fails the gate on its own"))
+    elif s.cls == "unchecked":
+        ET.SubElement(tc, "skipped", message="unchecked: no check decided this case, so it "
+                      "is neither a pass nor a fail")
     elif s.all_fail:
         regressed = change is not None and change.status == "regressed"
         kind = "regressed" if regressed else "failed"

@@ -183,7 +183,8 @@ def case_line(c: CaseChange) -> str:
 
 SECTIONS = (("regressed", "Regressed"), ("errored", "Errored"), ("flaky", "Flaky (never fail "
             "the gate on their own)"), ("added", "Added"), ("removed", "Removed"),
-            ("stayed-failing", "Stayed failing"), ("fixed", "Fixed"))
+            ("stayed-failing", "Stayed failing"), ("fixed", "Fixed"),
+            ("unchecked", "Unchecked (no check judged them)"))
 
 
 def case_sections(comp: Comparison, budget: int) -> list[str]:

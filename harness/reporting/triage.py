@@ -1,6 +1,7 @@
 """Triage: which failure mode to fix first, and which slice of cases does worst.
 
-Failure modes: every failing (or undecided) score and every error, grouped by check and by
+Failure modes: every failing (or undecided) score, every error and every automatic pass a
+reviewer rejected (check `human review`, when the rows carry verdicts), grouped by check and by
 the *pattern* of its reason (quoted values and numbers blanked, so "expected '30 days'" and
 "expected '1 hour'" are one mode), ranked by impact = risk weight x frequency x severity:
 
@@ -107,6 +108,10 @@ def rank(modes: Iterable[FailureMode]) -> list[FailureMode]:
 def _failures(row: dict[str, Any], critical: bool) -> Iterable[tuple[str, str, str, int, Any]]:
     if row["outcome"] == "error":
         yield ("error", row["error_kind"] or "error", row["error_message"] or "",
+               _weight("critical" if critical else "medium"), {})
+        return
+    if row.get("human_verdict") == "fail" and row.get("auto_outcome") == "pass":
+        yield ("human review", "rejected", "a reviewer rejected an automatic pass",
                _weight("critical" if critical else "medium"), {})
         return
     for s in row["scores"]:

@@ -40,9 +40,18 @@ def policy_of(loaded: Any) -> RoutePolicy:
 
 
 def policy_for_run(run: dict[str, Any]) -> RoutePolicy:
-    """The policy of a stored run, from its suite file; defaults when it cannot be read."""
+    """The policy stored with the run; for a run stored before policies were kept, its suite
+    file's, and defaults when that cannot be read."""
+    from harness.governance import stored_governance
     from harness.suites import load_suite
 
+    stored = stored_governance(run)
+    if stored is not None:
+        if stored.review is None:
+            return RoutePolicy(risk=stored.risk, source="defaults")
+        return RoutePolicy(risk=stored.risk, sample_rate=stored.review.sample_rate,
+                           confidence_below=stored.review.confidence_below,
+                           source=stored.review.source)
     path = run.get("suite_path")
     if not path or not Path(path).is_file():
         return RoutePolicy(source=f"defaults (suite file {path!r} not found)")

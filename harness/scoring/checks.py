@@ -19,6 +19,7 @@ from jsonschema.validators import validator_for
 from pydantic import Field, PrivateAttr, field_validator
 
 from harness.models import Score
+from harness.pricing import PRICE_REMEDY
 from harness.scoring._patterns import FLAGS as PATTERN_FLAGS
 from harness.scoring._patterns import PatternTimeout, compile_pattern
 from harness.scoring._patterns import search as search_pattern
@@ -304,7 +305,7 @@ class CostUsd:
                 self,
                 "unscored",
                 None,
-                "no cost known: the provider reported none and no pricing is set",
+                f"no cost known for {ctx.model or 'the model'}: {PRICE_REMEDY}",
             )
         ok = cost <= params.max
         return make_score(

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from pydantic import Field, model_validator
 
 from harness.models import Score
-from harness.pricing import Price, price_for
+from harness.pricing import PRICE_REMEDY, Price, price_for
 from harness.scoring.base import CheckParams, ScoreContext, make_score
 from harness.scoring.registry import register
 
@@ -104,7 +104,7 @@ def cost_of(ctx: ScoreContext, params: OperationsParams) -> tuple[float | None, 
     ref = params.model or ctx.model or str(ctx.case.metadata.get("model") or "")
     price = params.pricing or (price_for(ref) if ref else None)
     if price is None:
-        return None, f"no price known for {ref or 'the model'!r} (set pricing or HARNESS_PRICES)"
+        return None, f"no price known for {ref or 'the model'!r}: {PRICE_REMEDY}"
     return price.cost(completion.usage), f"priced usage ({ref or 'check pricing'})"
 
 

@@ -332,3 +332,11 @@ def m004_review(db: Database) -> None:
     )
     db["review_decisions"].create_index(["item_id"])
     db["review_decisions"].create_index(["reviewer", "decided_at"])
+
+
+@migrations()
+def m005_queue_ms(db: Database) -> None:
+    """Queueing apart from latency (issue 13): how long each result's request waited on our
+    own concurrency limit, rpm pacing and connection pool before it was sent. NULL for rows
+    written before, for cached answers' own wait and for adapters without a queue."""
+    db["results"].add_column("queue_ms", float)

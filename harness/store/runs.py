@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from harness.errors import UsageError
 from harness.models import CaseResult, RunSpec
 from harness.store.db import write_transaction
-from harness.store.secrets import SECRETS, redact, remember
+from harness.store.secrets import SECRETS, redact, redact_url, remember
 
 ResultKey = tuple[str, str, int]  # case_id, model, repeat
 
@@ -41,6 +41,7 @@ def _model_json(spec: RunSpec) -> tuple[str, str]:
     models = [redact(m.model_dump(exclude_defaults=True)) for m in spec.models]
     whole = spec.model_dump(mode="json")
     whole["models"] = [redact(m) for m in whole["models"]]
+    whole["endpoints"] = {k: redact_url(v) for k, v in (whole.get("endpoints") or {}).items()}
     whole["params"] = redact(whole.get("params") or {}, "params")
     return _dumps(models), SECRETS.scrub(_dumps(whole)) or ""
 
@@ -76,14 +77,15 @@ def _result_row(r: CaseResult) -> tuple[Any, ...]:
         c.finish_reason if c else None,
         iso(r.started_at),
         iso(r.finished_at),
+        c.queue_ms if c else None,
     )
 
 
 _INSERT_RESULT = (
     "INSERT INTO results (run_id, case_id, model, repeat, outcome, output, tool_calls,"
     " error_kind, error_message, error_status, latency_ms, prompt_tokens, completion_tokens,"
-    " cost_usd, attempts, cached, refused, finish_reason, started_at, finished_at)"
-    " VALUES (" + ",".join("?" * 20) + ")"
+    " cost_usd, attempts, cached, refused, finish_reason, started_at, finished_at, queue_ms)"
+    " VALUES (" + ",".join("?" * 21) + ")"
 )
 _INSERT_SCORE = (
     "INSERT INTO scores (result_id, run_id, check_name, check_type, scorer_version, outcome,"

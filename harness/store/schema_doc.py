@@ -39,7 +39,9 @@ COLUMNS: dict[str, str] = {
     "runs.git_dirty": "1 when tracked files had uncommitted changes.",
     "runs.n_planned": "Cases x models x repeats; `missing = n_planned - results`.",
     "runs.status": "running, complete, interrupted, budget_exhausted or failed.",
-    "runs.spec": "The whole RunSpec as JSON (used by `--resume`).",
+    "runs.spec": "The whole RunSpec as JSON (used by `--resume`); its `endpoints` maps each "
+    "model to the server it was sent to (from `base_url` or `OPENAI_BASE_URL` / "
+    "`ANTHROPIC_BASE_URL`; userinfo and secret query values redacted).",
     "runs.started_at": "ISO 8601, UTC.",
     "runs.parent_run_id": "For a derived run (`harness rescore`): the run whose stored outputs "
     "it re-scored.",
@@ -51,7 +53,11 @@ COLUMNS: dict[str, str] = {
     "results.tool_calls": "JSON list of `{id, name, arguments}`.",
     "results.error_kind": "rate_limit, server, timeout, connection, malformed, auth, client, "
     "circuit_open, exception, ...",
-    "results.latency_ms": "Wall time of the successful attempt (as stored when cached).",
+    "results.latency_ms": "Wall time of the successful attempt from sending the request to "
+    "reading the answer (as stored when cached); excludes `queue_ms`. A server that queues "
+    "requests itself counts that wait here.",
+    "results.queue_ms": "Time that attempt waited on our side before it was sent (concurrency "
+    "slot, `--rpm` pacing, a free pooled connection). NULL: not measured.",
     "results.attempts": "Requests made for this result, retries included; 0 when cached.",
     "results.cached": "1 when served from the response cache.",
     "results.refused": "1 when the provider flagged a refusal or content filter.",

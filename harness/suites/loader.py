@@ -88,6 +88,10 @@ class LoadedSuite:
         from_rubrics = [check for r in self.rubrics for check in r.rubric.checks]
         return [*from_rubrics, *self.suite.checks, *case.checks]
 
+    def cases_without_checks(self) -> list[Case]:
+        """Cases that no check applies to: their results are `unchecked`, never passes."""
+        return [c for c in self.cases if not self.checks_for(c)]
+
 
 def _count(items: Sized, noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"

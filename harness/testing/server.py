@@ -58,8 +58,12 @@ class FakeOpenAI:
         cost_per_token: float | None = None,
         record: bool = True,
         reply_fn: Callable[[dict[str, Any]], str | None] | None = None,
+        slots: int | None = None,
     ) -> None:
         self.host, self.port = host, port
+        # Serve at most this many POSTs at once, queueing the rest in arrival order (a
+        # llama.cpp-style server with one slot is slots=1); None: no limit.
+        self.slots = asyncio.Semaphore(slots) if slots else None
         self.latency = latency
         self.faults = faults or FaultPlan()
         self.api_key = api_key  # when set, requests without "Bearer <key>" get a 401
@@ -158,12 +162,13 @@ class FakeOpenAI:
         self.count += 1
         if self.first_request_at is None:
             self.first_request_at = time.time()
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            return await self._post(self.count, request, reader, writer)
-        finally:
-            self.in_flight -= 1
+        async with self.slots or contextlib.nullcontext():
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                return await self._post(self.count, request, reader, writer)
+            finally:
+                self.in_flight -= 1
 
     async def _get(self, request: HttpRequest, writer: asyncio.StreamWriter) -> bool:
         if request.path == "/_fake/stats":

@@ -108,7 +108,6 @@ def test_body_params_and_tools() -> None:
         "temperature": 0,
         "stop": "END",
         "seed": 3,
-        "response_format": {"type": "json"},
         "tool_choice": "required",
     }
     request = Request(
@@ -120,7 +119,7 @@ def test_body_params_and_tools() -> None:
     body = build_body(request)
     assert body["max_tokens"] == 1024
     assert body["temperature"] == 0 and body["stop_sequences"] == ["END"]
-    assert "seed" not in body and "response_format" not in body and "system" not in body
+    assert "seed" not in body and "system" not in body
     assert body["tool_choice"] == {"type": "any"}
     assert body["tools"] == [
         {"name": "get_weather", "description": "Weather now", "input_schema": {"type": "object"}}
@@ -198,3 +197,66 @@ async def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_the_real_api_without_a_key_is_a_config_error() -> None:
     with pytest.raises(ProviderConfigError, match="ANTHROPIC_API_KEY"):
         AnthropicProvider(ModelSpec(ref="anthropic:claude-test"))
+
+
+# ---------------------------------------------------------------------- JSON mode
+
+
+def json_request(response_format: Any, **fields: Any) -> Request:
+    return Request(model="claude-test", messages=[{"role": "user", "content": "hi"}],
+                   params={"response_format": response_format}, **fields)
+
+
+@pytest.mark.parametrize("response_format", ["json", {"type": "json_object"}])
+def test_json_mode_becomes_one_forced_tool(response_format: Any) -> None:
+    """response_format was dropped without a word: a JSON check then failed on prose."""
+    body = build_body(json_request(response_format))
+    assert "response_format" not in body
+    assert body["tool_choice"] == {"type": "tool", "name": "json_answer"}
+    assert body["tools"][0]["name"] == "json_answer"
+    assert body["tools"][0]["input_schema"] == {"type": "object"}
+
+
+def test_a_json_schema_is_the_forced_tools_input_schema() -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    body = build_body(json_request({"type": "json_schema",
+                                    "json_schema": {"name": "x", "schema": schema}}))
+    assert body["tools"][0]["input_schema"] == schema
+
+
+def test_plain_text_format_changes_nothing() -> None:
+    body = build_body(json_request({"type": "text"}))
+    assert "tools" not in body and "tool_choice" not in body
+
+
+@pytest.mark.parametrize("response_format", [{"type": "xml"}, 3, {"type": "json_schema"}])
+def test_an_unusable_response_format_is_a_config_error(response_format: Any) -> None:
+    with pytest.raises(ProviderError) as caught:
+        build_body(json_request(response_format))
+    assert (caught.value.kind, caught.value.retryable) == ("config", False)
+
+
+def test_json_mode_with_tools_is_refused() -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    with pytest.raises(ProviderError) as caught:
+        build_body(json_request("json", tools=[tool]))
+    assert caught.value.kind == "config" and "tools" in str(caught.value)
+
+
+async def test_json_mode_answer_is_the_tools_input_over_http(fake_openai: Any) -> None:
+    provider = AnthropicProvider(
+        ModelSpec(ref="anthropic:claude-test", base_url=fake_openai.base_url)
+    )
+    request = Request(
+        model="claude-test",
+        messages=[{"role": "user", "content": '[[tool:json_answer {"answer": 42}]]'}],
+        params={"response_format": "json"},
+    )
+    try:
+        completion = await provider.complete(request)
+    finally:
+        await provider.aclose()
+    assert json.loads(completion.text) == {"answer": 42}
+    assert completion.tool_calls == ()
+    sent = fake_openai.requests[0].json
+    assert sent["tool_choice"] == {"type": "tool", "name": "json_answer"}

@@ -10,6 +10,7 @@ import pytest
 from harness.errors import ProviderConfigError, ProviderError
 from harness.models import ModelSpec
 from harness.providers.http import HttpProvider
+from harness.providers.stack import StackSettings, build_stack
 from harness.testing.fake_openai import FakeOpenAI
 from harness.testing.fake_provider import user_request
 
@@ -89,10 +90,24 @@ async def test_response_path_with_list_indices(fake_openai: FakeOpenAI) -> None:
     assert (await ask(HttpProvider(spec), "indexed")).text == "echo: indexed"
 
 
-async def test_a_missing_response_path_is_malformed(fake_openai: FakeOpenAI) -> None:
-    with pytest.raises(ProviderError) as caught:
-        await ask(echo_provider(fake_openai, response_path="output.nothing.0"))
-    assert (caught.value.kind, caught.value.retryable) == ("malformed", True)
+async def test_a_missing_response_path_is_a_config_error_that_is_not_retried(
+    fake_openai: FakeOpenAI,
+) -> None:
+    """A response_path that does not fit the endpoint was retried 4 times as if the server
+    had erred; now it is one request and an error that says where the path stops."""
+    spec = ModelSpec(ref=f"http:{fake_openai.base_url}/echo",
+                     options={"response_path": "output.answer"})
+    stack = build_stack(spec, StackSettings(max_attempts=4, base_delay=0.01))
+    try:
+        with pytest.raises(ProviderError) as caught:
+            await stack.complete(user_request("hello"))
+    finally:
+        await stack.aclose()
+    assert (caught.value.kind, caught.value.retryable) == ("config", False)
+    assert len(fake_openai.requests) == 1
+    message = str(caught.value)
+    assert "'output.answer'" in message and "output has keys 'text'" in message
+    assert "options.response_path" in message
 
 
 async def test_http_errors_are_classified(fake_openai: FakeOpenAI) -> None:

@@ -62,6 +62,7 @@ PINNED_COLUMNS = {
         "finish_reason",
         "started_at",
         "finished_at",
+        "queue_ms",
     ],
     "scores": [
         "id",
@@ -163,13 +164,14 @@ def test_schema_is_pinned(tmp_path: Path) -> None:
         "m002_cases",
         "m003_rescore",
         "m004_review",
+        "m005_queue_ms",
     ]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_db(tmp_path / "h.db")
     db = open_db(tmp_path / "h.db")
-    assert db["_sqlite_migrations"].count == 4
+    assert db["_sqlite_migrations"].count == 5
 
 
 def test_schema_doc_is_fresh() -> None:

@@ -248,3 +248,18 @@ def test_merge_keys_and_anchors_are_supported(write: Write) -> None:
     loaded = load_suite(path)
     assert [c.id for c in loaded.cases] == ["a", "b"]
     assert loaded.cases[1].tags == ["t"]
+
+
+@pytest.mark.parametrize("where", ["suite", "model"])
+def test_stream_true_is_refused_when_the_suite_loads(write: Write, where: str) -> None:
+    """`params: {stream: true}` became 'malformed answer: not JSON' after 4 attempts per case
+    (the server answered in server-sent events); now the suite does not load, saying why."""
+    params = "params: {stream: true}"
+    suite = f"suite: s\nversion: 1\n{params}\ncases:\n  - {{id: a, input: hi}}\n"
+    if where == "model":
+        suite = ("suite: s\nversion: 1\nmodel:\n  ref: openai:gpt-4o-mini\n"
+                 f"  {params}\ncases:\n  - {{id: a, input: hi}}\n")
+    err = fails(write("s.yaml", suite))
+    assert err.line == (3 if where == "suite" else 5)
+    assert "params" in (err.field or "")
+    assert "stream" in err.message and "not supported" in err.message

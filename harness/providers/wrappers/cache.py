@@ -58,8 +58,10 @@ def canonical_json(value: Any) -> str:
 def cache_key(provider_ref: str, request: Request, scope: Mapping[str, Any] | None = None) -> str:
     """sha256 hex of the canonical JSON of what decides the answer.
 
-    `scope` is what the adapter adds beyond the request (e.g. the base URL it talks to); it is
-    left out of the key when None, so keys stay stable for adapters that have none.
+    `scope` is what the adapter adds beyond the request (the base URL it talks to, the hash
+    of a `python:` model's code); it is left out of the key when None, so keys stay stable
+    for adapters that have none. An adapter that gains a scope needs no new scheme: its new
+    keys hold a `scope` its old ones lack, so an old entry is never read as a new one.
     """
     payload: dict[str, Any] = {
         "scheme": KEY_SCHEME,
