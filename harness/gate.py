@@ -214,6 +214,7 @@ def decide(
     result = GateResult("INCONCLUSIVE", cand, baseline, policy, sheet, warnings=list(warnings))
     if note := unchecked_note(cand.units):
         result.warnings.append(note)
+    result.warnings += subset_warnings(cand, baseline)
     if baseline is not None:  # computed even for an incomplete run: reports show the cases
         _regression(result, config)
     incomplete = incomplete_reason(cand, config.max_error_rate)
@@ -228,6 +229,20 @@ def decide(
     result.verdict = "INCONCLUSIVE" if open_items else "PASS"
     result.reasons = open_items or _pass_reasons(result)
     return result
+
+
+def subset_warnings(cand: RunData, baseline: RunData | None) -> list[str]:
+    """A run of part of its suite (`harness run --case/--filter-tag/--limit`), candidate or
+    baseline, said out loud: its SLO sheet covers those cases only, and cases outside it are
+    absent from the comparison, neither regressions nor fixes."""
+    from harness.models import CaseSelection
+
+    out = []
+    for side, data in (("candidate", cand), ("baseline", baseline)):
+        if data is not None and (note := CaseSelection.note(data.run.get("spec"))):
+            out.append(f"{side} {data.run['id']} is a {note}: the verdict covers those "
+                       "cases only")
+    return out
 
 
 def incomplete_reason(cand: RunData, max_error_rate: float) -> str | None:

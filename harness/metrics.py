@@ -80,6 +80,7 @@ class Unit:
     # something judged the output: a check that decided (or tried to: `unscored`) or a
     # person; `units_from_rows` sets it from the stored scores and the human verdicts
     checked: bool = True
+    error: str | None = None  # an error result's "kind: message", for lists of failing cases
 
     @property
     def unchecked(self) -> bool:
@@ -160,8 +161,14 @@ def units_from_rows(
             cached=bool(r.get("cached")), tags=tuple(snap.get("tags") or ()),
             cluster=str(snap.get("cluster") or case_id),
             checked="human_verdict" in r or judged(r.get("scores") or ()),
+            error=_error_text(r) if r["outcome"] == "error" else None,
         ))
     return apply_overrides(units, overrides) if overrides else units
+
+
+def _error_text(row: Mapping[str, Any]) -> str:
+    kind, message = row.get("error_kind"), row.get("error_message")
+    return ": ".join(str(part) for part in (kind, message) if part) or "error"
 
 
 def apply_overrides(units: list[Unit], overrides: Overrides) -> list[Unit]:

@@ -330,6 +330,31 @@ class RunGovernance(ResultModel):
     gate: GatePolicy | None = None
 
 
+class CaseSelection(ResultModel):
+    """A run of part of a suite (`harness run --case/--filter-tag/--limit`): what was asked
+    for and how many of the suite's cases it kept, so a subset is never read as the whole."""
+
+    cases: tuple[str, ...] = ()  # --case: ids or glob patterns; a case matching any is kept
+    tags: tuple[str, ...] = ()  # --filter-tag: a case having any of them is kept
+    limit: int | None = None  # --limit: the first N cases (file order) after the filters
+    selected: tuple[str, ...] = ()  # the case ids kept, in file order
+    n_suite: int = 0  # cases in the suite
+
+    def describe(self) -> str:
+        """`3 of 10 cases (--case refund-*, --limit 3)`."""
+        asked = [*(f"--case {c}" for c in self.cases), *(f"--filter-tag {t}" for t in self.tags)]
+        if self.limit is not None:
+            asked.append(f"--limit {self.limit}")
+        return f"{len(self.selected)} of {self.n_suite} cases ({', '.join(asked)})"
+
+    @classmethod
+    def note(cls, spec: dict[str, Any] | None) -> str | None:
+        """One line for summaries, comparisons and gates when a stored run (its spec as a
+        dict) ran part of its suite; None for a run of the whole suite."""
+        raw = (spec or {}).get("selection")
+        return f"subset run: {cls.model_validate(raw).describe()}" if raw else None
+
+
 class RunSpec(ResultModel):
     """Everything a run's verdicts depend on, so two runs can be compared honestly."""
 
@@ -356,3 +381,4 @@ class RunSpec(ResultModel):
     budget_usd: float | None = None  # --budget: the spending limit the run was started with
     concurrency: int | None = None  # -j: requests in flight at once; latency depends on it
     governance: RunGovernance | None = None  # None: a run made before it was stored
+    selection: CaseSelection | None = None  # None: every case of the suite was run

@@ -20,6 +20,10 @@ default 60).
 
 Runs are stored (and tagged `pytest`) in `--harness-db`, else $HARNESS_DB or ./harness.db,
 so `harness compare` and `harness gate` work on them afterwards.
+
+A `python:module:function` model imports `module` from the suite's folder, then the working
+directory, then sys.path, as `harness run` does (`harness.providers.pyimport`): pytest's own
+rootdir and conftest path handling plays no part.
 """
 
 from __future__ import annotations

@@ -28,10 +28,20 @@ from harness import __version__
 from harness.endpoints import check_resume_endpoints, endpoints_of
 from harness.errors import BudgetExhausted, ProviderError, UsageError
 from harness.governance import governance_of
-from harness.models import Case, CaseResult, Completion, ErrorInfo, ModelSpec, RunSpec, Score
+from harness.models import (
+    Case,
+    CaseResult,
+    CaseSelection,
+    Completion,
+    ErrorInfo,
+    ModelSpec,
+    RunSpec,
+    Score,
+)
 from harness.pricing import own_price, price_for
 from harness.providers import Budget, StackSettings, build_stack, parse_ref
 from harness.providers.base import Provider, Request
+from harness.providers.pyimport import suite_folder
 from harness.providers.registry import effective_spec
 from harness.scoring.base import (
     CheckParams,
@@ -68,6 +78,14 @@ class RunConfig:
     flush_interval_s: float = 0.5
     # --price MODEL=PRICE: (pattern over model names and refs, Price), set as options.pricing
     prices: tuple[tuple[str, Any], ...] = ()
+    # --case / --filter-tag / --limit: run part of the suite (harness.suites.selection)
+    cases: tuple[str, ...] = ()
+    filter_tags: tuple[str, ...] = ()
+    limit: int | None = None
+
+    @property
+    def selects(self) -> bool:
+        return bool(self.cases or self.filter_tags or self.limit is not None)
 
 
 @dataclass
@@ -177,7 +195,8 @@ def _scorer_plan(loaded: LoadedSuite) -> CheckPlan:
 
 
 def make_spec(
-    loaded: LoadedSuite, models: list[ModelSpec], config: RunConfig, scorer_versions: dict[str, str]
+    loaded: LoadedSuite, models: list[ModelSpec], config: RunConfig,
+    scorer_versions: dict[str, str], selection: CaseSelection | None = None,
 ) -> RunSpec:
     now = time.time()
     commit, dirty = git_state(Path(loaded.path))
@@ -202,6 +221,7 @@ def make_spec(
         budget_usd=config.budget_usd,
         concurrency=config.concurrency,
         governance=governance_of(loaded),
+        selection=selection,
     )
 
 
@@ -389,6 +409,54 @@ def plan_attempts(
     ]
 
 
+def selected_cases(
+    loaded: LoadedSuite, config: RunConfig, store: RunStore | None = None
+) -> tuple[LoadedSuite, CaseSelection | None]:
+    """The suite cut down to the cases this run covers, and the record of the selection: the
+    filters of `config`, or, resuming, the cases the run was started with."""
+    from harness.suites.selection import reapply, select_cases
+
+    if config.resume is None:
+        return select_cases(loaded, config.cases, config.filter_tags, config.limit)
+    if config.selects:
+        raise UsageError("--case, --filter-tag and --limit cannot be combined with --resume: "
+                         "a run keeps the cases it was started with")
+    if store is None:
+        return loaded, None
+    selection = RunSpec.model_validate(store.get_run(config.resume)["spec"]).selection
+    return reapply(loaded, selection), selection
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+    """One request a run would send (`harness run --dry-run`): nothing is called."""
+
+    case: Case
+    model: ModelSpec
+    messages: list[dict[str, Any]]
+    params: dict[str, Any]
+
+
+def dry_run(
+    loaded: LoadedSuite, config: RunConfig
+) -> tuple[list[PlannedRequest], CaseSelection | None, list[ModelSpec]]:
+    """Every prompt a run of `loaded` with `config` would send, rendered, one per case and
+    model (repeats send the same messages): no provider is built, nothing is called or
+    stored. Model references, prices and the selection are checked as a run checks them."""
+    if config.resume is not None:
+        raise UsageError("--dry-run cannot be combined with --resume")
+    loaded, selection = selected_cases(loaded, config)
+    models = resolve_models(loaded, config.models, config.prices)
+    _scorer_plan(loaded)  # the checks are validated as a run validates them
+    planned = []
+    for case in loaded.cases:
+        messages = render_messages(loaded, case)
+        for spec in models:
+            planned.append(PlannedRequest(case, spec, messages,
+                                          {**loaded.suite.params, **spec.params}))
+    return planned, selection, models
+
+
 async def run_suite(
     loaded: LoadedSuite,
     config: RunConfig,
@@ -400,6 +468,7 @@ async def run_suite(
     """Run (or resume) a suite, storing every result as it completes."""
     if config.repeats < 1 or config.concurrency < 1:
         raise UsageError("--repeats and --concurrency must be at least 1")
+    loaded, selection = selected_cases(loaded, config, store)
     cases = [c for c in loaded.suite.cases if isinstance(c, Case)]
     cache = SQLiteCache(store.db) if config.use_cache else None
     budget = Budget(config.budget_usd) if config.budget_usd is not None else None
@@ -415,11 +484,13 @@ async def run_suite(
     def build(models: list[ModelSpec]) -> dict[str, Provider]:
         # the secrets these models resolve are scrubbed from whatever the store writes
         remember_secrets(models, loaded.suite.params)
-        return {m.name: build_stack(_pool_fits(m, config.concurrency), settings, cache=cache,
-                                    budget=budget) for m in models}
+        with suite_folder(loaded.path):  # python: models import modules next to the suite
+            return {m.name: build_stack(_pool_fits(m, config.concurrency), settings,
+                                        cache=cache, budget=budget) for m in models}
 
     checks = _scorer_plan(loaded)
-    run_id, models, done, repeats, stacks = _open_run(loaded, config, store, build, checks)
+    run_id, models, done, repeats, stacks = _open_run(loaded, config, store, build, checks,
+                                                      selection)
     attempts = plan_attempts(cases, models, repeats, done)
     outcome = RunOutcome(run_id=run_id, status="complete", planned=len(attempts), skipped=len(done))
     writer = _Writer(store, cache, config.batch_size)
@@ -509,6 +580,7 @@ def _open_run(
     store: RunStore,
     build: Callable[[list[ModelSpec]], dict[str, Provider]],
     checks: CheckPlan,
+    selection: CaseSelection | None = None,
 ) -> tuple[str, list[ModelSpec], set[tuple[str, str, int]], int, dict[str, Provider]]:
     """Create a new run, or reopen one to resume: its id, models, done keys, repeats and
     provider stacks. The stacks are built before anything is written, so a model that cannot
@@ -517,7 +589,7 @@ def _open_run(
         models = resolve_models(loaded, config.models, config.prices)
         stacks = build(models)
         versions = dict(sorted({s.type: s.version for p in checks.values() for s, _ in p}.items()))
-        spec = make_spec(loaded, models, config, versions)
+        spec = make_spec(loaded, models, config, versions, selection)
         planned = len(loaded.suite.cases) * len(models) * config.repeats
         store.create_run(spec, planned)
         cases = [c for c in loaded.suite.cases if isinstance(c, Case)]

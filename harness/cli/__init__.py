@@ -49,6 +49,7 @@ COMMAND_MODULES = {
     "run": "run", "runs": "reports", "report": "reports", "check": "files", "schema": "files",
     "score": "score", "compare": "gate", "gate": "gate", "rescore": "gate",
     "monitor": "monitor", "review": "review", "serve": "review",
+    "init": "project", "list": "project", "delete": "manage", "cache": "manage",
 }
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markdown import Markdown
 from rich.markup import escape
 
 from harness.cli import _db_option, _store, cli, err, out
@@ -25,11 +24,16 @@ def _write(path: str, text: str) -> None:
 
 
 def _show_markdown(text: str) -> None:
-    """Rendered on a terminal; the Markdown itself in a CI log or a pipe (it reads well)."""
-    if out.is_terminal:
-        out.print(Markdown(text))
-    else:
-        click.echo(text, nl=False)
+    """The `text` format: the report's Markdown as plain text, on a terminal and in a CI log
+    alike (no escapes, so a command in it pastes exactly; never wrapped)."""
+    click.echo(_plain(text), nl=False)
+
+
+def _plain(md: str) -> str:
+    from harness.reporting.plain import markdown_to_text
+    from harness.reporting.terminal import inert
+
+    return inert(markdown_to_text(md))
 
 
 # --------------------------------------------------------------------------- compare
@@ -57,6 +61,8 @@ def compare(base: str, cand: str, fmt: str, metrics: tuple[str, ...], model: str
                         list(metrics) or None)
     text = (json.dumps(comp.as_dict(), indent=2, default=str) + "\n" if fmt == "json"
             else compare_markdown(comp))
+    if output and fmt == "text":
+        text = _plain(text)
     if output:
         _write(output, text)
     elif fmt == "text":

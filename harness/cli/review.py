@@ -22,7 +22,7 @@ from harness.reporting.terminal import inert
 FORMATS = click.Choice(["text", "json"])
 AGES = {"1h": 3600.0, "24h": 86400.0, "7d": 7 * 86400.0}
 KEYS_HELP = ("[a] approve  [1] hallucination [2] unsafe [3] wrong format [4] unhelpful "
-             "[5] other (reject)  [c] correct  [n] note  [s] skip  [q] quit")
+             "[5] other (reject)  [c] correct  [n] note  [s] skip  [u] undo last  [q] quit")
 
 
 def _reviewer_option(f: Any) -> Any:
@@ -70,7 +70,8 @@ def review() -> None:
 @review.command("list")
 @_filter_options
 @click.option("--status", default="open", show_default=True,
-              type=click.Choice(["open", "pending", "needs_adjudication", "decided", "all"]))
+              type=click.Choice(["open", "pending", "needs_adjudication", "decided",
+                                 "duplicate", "all"]))
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @click.option("--format", "fmt", default="text", type=FORMATS)
 @_db_option
@@ -122,6 +123,10 @@ def route_line(report: Any) -> str:
         line += f"; signals: {why}"
     if report.already:
         line += f"; {report.already} already queued"
+    if report.carried:
+        line += f"; {report.carried} with the same output reviewed before (verdict carried over)"
+    if report.duplicates:
+        line += f"; {report.duplicates} with the same output already waiting (not queued twice)"
     return line
 
 
@@ -150,6 +155,28 @@ def decide_cmd(item_id: int, decision: str, category: str | None, corrected: str
                      + (f" (human {item['verdict']})" if item["verdict"] else "")))
 
 
+@review.command("undo")
+@click.argument("item_id", type=int, required=False)
+@_reviewer_option
+@_db_option
+def undo_cmd(item_id: int | None, reviewer: str | None, db_path: str | None) -> None:
+    """Undo your last decision (on ITEM_ID, or your latest anywhere). It is kept as revoked;
+    the item's verdict is recomputed and the item is yours to decide again."""
+    from harness.review.decisions import undo
+
+    done = undo(_store(db_path), _who(reviewer), item_id)
+    click.echo(inert(undo_line(done)))
+
+
+def undo_line(done: dict[str, Any]) -> str:
+    d, item = done["decision"], done["item"]
+    what = d["decision"] + (f" ({d['category']})" if d["category"] else "")
+    state = item["status"].replace("_", " ") + (f" (human {item['verdict']})"
+                                                if item["verdict"] else "")
+    return (f"item {item['id']}: {d['reviewer']}'s {what} of {d['decided_at'][:19]} undone "
+            f"(kept as revoked); item is {state}")
+
+
 @review.command("next")
 @_filter_options
 @_reviewer_option
@@ -173,19 +200,40 @@ class _Session:
         self.store, self.reviewer, self.flt, self.ttl_s = store, reviewer, flt, ttl_s
         self.skipped: list[int] = []
         self.decided = 0
+        self.history: list[int] = []  # items decided in this session, latest last
+        self.again: int | None = None  # an item whose decision was just undone
 
     def run(self) -> None:
         from harness.review.queue import claim_next
 
         while True:
-            item = claim_next(self.store, self.reviewer, flt=self.flt, ttl_s=self.ttl_s,
-                              exclude=self.skipped)
-            if item is None:
-                err.print(f"queue empty: {self.decided} decided, {len(self.skipped)} skipped")
-                return
-            if not self._one(item["id"]):
+            item_id, self.again = self.again, None
+            if item_id is None:
+                item = claim_next(self.store, self.reviewer, flt=self.flt, ttl_s=self.ttl_s,
+                                  exclude=self.skipped)
+                if item is None:
+                    err.print(f"queue empty: {self.decided} decided, "
+                              f"{len(self.skipped)} skipped")
+                    return
+                item_id = item["id"]
+            if not self._one(item_id):
                 err.print(f"stopped: {self.decided} decided")
                 return
+
+    def _undo(self, current: int) -> bool:
+        """[u]: revoke this session's last decision and show that item again."""
+        from harness.review.decisions import undo
+        from harness.review.queue import release
+
+        if not self.history:
+            err.print("nothing to undo in this session")
+            return False
+        release(self.store, current, self.reviewer)
+        done = undo(self.store, self.reviewer, self.history.pop())
+        self.decided -= 1
+        self.again = done["item"]["id"]
+        err.print(undo_line(done), markup=False)
+        return True
 
     def _one(self, item_id: int) -> bool:
         """Show one item and act on keys; False when the reviewer quits."""
@@ -208,6 +256,10 @@ class _Session:
                 return True
             if key == "n":
                 note = click.prompt("note", default="", show_default=False)
+                continue
+            if key == "u":
+                if self._undo(item_id):
+                    return True
                 continue
             decision = self._decision(key, view["output"], note)
             if decision is not None:
@@ -235,6 +287,7 @@ class _Session:
 
         item = decide(self.store, item_id, self.reviewer, decision)
         self.decided += 1
+        self.history.append(item_id)
         err.print(f"item {item_id}: {decision.decision}"
                   + (f" ({decision.category})" if decision.category else "")
                   + f" recorded; {item['status']}")
@@ -319,12 +372,15 @@ def serve(db_path: str | None, host: str, port: int, token: str | None,
         from harness.web.app import TOKEN_ENV, check_bind
         from harness.web.app import serve as run_server
     except ModuleNotFoundError as exc:
-        raise UsageError(f"`harness serve` needs the [web] extra ({exc.name} is missing): "
-                         "pip install 'harness[web]'") from exc
+        from harness.extras import install_hint
+
+        raise UsageError(f"`harness serve` needs the [web] extra ({exc.name} is missing); "
+                         f"{install_hint('web')}") from exc
     from harness.store import default_db_path
 
     token = token or os.environ.get(TOKEN_ENV) or None
     check_bind(host, token)
+    _store(db_path)  # a --db that is no SQLite database: one line, before "serving"
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     err.print(f"serving {db_path or default_db_path()} at {url}  (Ctrl-C to stop)",

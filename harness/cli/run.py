@@ -29,10 +29,12 @@ from harness.models import CaseResult
 
 
 class _ProgressView:
-    """Counts, running pass rate and ETA on a terminal; silent otherwise."""
+    """Counts, running pass rate and ETA on a terminal; periodic lines otherwise (a CI log,
+    see `harness.cli.progress_log`)."""
 
     def __init__(self, label: str) -> None:
         self.label = label
+        self.log: Any = None
         self.progress: Progress | None = None
         self.task: Any = None
         self.counts = {"pass": 0, "fail": 0, "error": 0}
@@ -40,6 +42,9 @@ class _ProgressView:
     def start(self, run_id: str, total: int) -> None:
         err.print(f"[bold]{escape(self.label)}[/]  run [cyan]{run_id}[/]  {total} to send")
         if not err.is_terminal:
+            from harness.cli.progress_log import ProgressLog
+
+            self.log = ProgressLog(err, self.label, total).start()
             return
         self.progress = Progress(
             TextColumn("{task.description}"),
@@ -57,6 +62,8 @@ class _ProgressView:
 
     def update(self, result: CaseResult) -> None:
         self.counts[result.outcome] += 1
+        if self.log is not None:
+            self.log.update(self.counts)
         if self.progress is None:
             return
         decided = self.counts["pass"] + self.counts["fail"]
@@ -65,11 +72,14 @@ class _ProgressView:
         self.progress.update(self.task, advance=1, stats=stats)
 
     def stop(self) -> None:
+        if self.log is not None:
+            self.log.stop()
         if self.progress is not None:
             self.progress.stop()
 
 
-def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | None) -> bool:
+def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | None,
+             show_failures: int | None = 10) -> bool:
     """Run or resume one suite; prints the summary; returns True when incomplete."""
     from harness.runner import run_suite
     from harness.suites import load_suite
@@ -95,8 +105,38 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
     from harness.reporting.console import summary_renderable
 
     out.print(summary_renderable(run, summary))
+    _print_failures(store, outcome.run_id, show_failures)
     err.print(routed, markup=False)
     return _report_incomplete(outcome, summary, config, db_path)
+
+
+def _print_failures(store: Any, run_id: str, limit: int | None) -> None:
+    """Which cases failed and why, after the summary: at most `limit` (None: all; 0: none)."""
+    if limit == 0:
+        return
+    from harness.metrics import units_from_rows
+    from harness.reporting.console import failures_renderable
+    from harness.reporting.failures import failures, shape
+    from harness.summary import run_rows
+
+    units = units_from_rows(run_rows(store, run_id), store.get_cases(run_id))
+    if items := failures(units):
+        out.print(failures_renderable(items, limit, **shape(units),
+                                      more_hint=" (--show-failures all lists every one)"))
+
+
+def _failures_limit(ctx: Any, param: Any, value: str) -> int | None:
+    """`--show-failures N|all`: a count (0 hides the list), or all (None)."""
+    if value.strip().lower() == "all":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise click.BadParameter(f"{value!r}: give a count (0 for none) or all",
+                                 param_hint="--show-failures")
+    return number
 
 
 def _route_for_review(store: Any, run_id: str, loaded: Any) -> str:
@@ -234,7 +274,19 @@ def _warn_unpriced(store: Any, loaded: Any, config: Any) -> None:
     "million input and output tokens, or free (self-hosted). Repeatable; wins over "
     "options.pricing and HARNESS_PRICES.",
 )
+@click.option("--show-failures", default="10", show_default=True, metavar="N|all",
+              callback=_failures_limit,
+              help="After the summary, list the failing and errored cases with their failing "
+              "checks and errors: at most N (0: none), or all.")
 @click.option("--tag", "tags", multiple=True, help="Tag the run (e.g. main); repeatable.")
+@click.option("--case", "cases", multiple=True, metavar="ID",
+              help="Run only this case (an id or a glob such as 'refund-*'); repeatable.")
+@click.option("--filter-tag", "filter_tags", multiple=True, metavar="TAG",
+              help="Run only the cases with this tag; repeatable (any of them).")
+@click.option("--limit", type=click.IntRange(1), metavar="N",
+              help="Run only the first N cases (after --case and --filter-tag).")
+@click.option("--dry-run", is_flag=True,
+              help="Render every prompt and print it; call no model, store nothing.")
 def run(
     suites: tuple[str, ...],
     models: tuple[str, ...],
@@ -251,7 +303,12 @@ def run(
     budget: float | None,
     max_error_rate: float,
     prices: tuple[tuple[str, Any], ...],
+    show_failures: int | None,
     tags: tuple[str, ...],
+    cases: tuple[str, ...],
+    filter_tags: tuple[str, ...],
+    limit: int | None,
+    dry_run: bool,
 ) -> None:
     """Run suites: call the models, score every output, store everything, print a summary."""
     from harness.runner import RunConfig
@@ -277,10 +334,18 @@ def run(
         retry_errors=retry_errors,
         max_error_rate=max_error_rate,
         prices=prices,
+        cases=cases,
+        filter_tags=filter_tags,
+        limit=limit,
     )
+    if dry_run:  # before the store: a dry run does not even create the database
+        from harness.cli.dry_run import print_dry_run
+
+        print_dry_run(suites, config)
+        return
     store = _store(db_path)
     incomplete = False
     for suite in suites or (None,):
-        incomplete |= _run_one(store, suite, config, db_path)
+        incomplete |= _run_one(store, suite, config, db_path, show_failures)
     if incomplete:
         raise RunIncomplete("")

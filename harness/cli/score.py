@@ -58,6 +58,8 @@ def score(
     from harness.offline import parse_setting, read_jsonl, score_rows, write_jsonl
 
     overrides = dict(parse_setting(item) for item in settings)
+    if store_as:
+        _store(db_path)  # a --db that is no SQLite database fails before any row is scored
     with _open(input_path, "r", sys.stdin) as source, _open(output_path, "w", sys.stdout) as sink:
         name = "<stdin>" if input_path == "-" else input_path
         recorder = _recorder(store_as, append_to)

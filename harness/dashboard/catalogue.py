@@ -105,7 +105,8 @@ def review_backlog(store: Any, suite: str) -> int | None:
     if "review_items" not in store.db.table_names():
         return None
     row = store.db.execute(
-        "SELECT COUNT(*) FROM review_items WHERE suite = ? AND status != 'decided'",
+        "SELECT COUNT(*) FROM review_items WHERE suite = ? AND status IN "
+        "('pending', 'needs_adjudication')",
         (suite,)).fetchone()
     return int(row[0])
 

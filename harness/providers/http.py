@@ -82,6 +82,9 @@ class HttpProvider:
     def __repr__(self) -> str:
         return f"HttpProvider(name={self.name!r})"
 
+    # The body template may use the case id and vars: cases are never shared through the cache.
+    cache_per_case = True
+
     @property
     def cache_scope(self) -> dict[str, Any]:
         """The body template and response path change the answer as much as the URL does.

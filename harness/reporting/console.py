@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from harness.models import CaseSelection
+from harness.reporting.failures import Failure, where
 from harness.reporting.fmt import ms
 
 
@@ -85,6 +88,8 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
     )
     excluded = "errors and unchecked excluded" if summary.get("unchecked") else "errors excluded"
     lines: list[Any] = [head, Text(f"pass rate ({excluded}): {_pct(summary['pass_rate'])}")]
+    if subset := CaseSelection.note(run.get("spec")):  # never read as the whole suite
+        lines.append(Text(subset, style="yellow"))
     lines += _first_time_lines(summary)
     if summary.get("unchecked"):
         lines.append(Text(unchecked_line(summary), style="magenta"))
@@ -120,19 +125,39 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
 
 
 def runs_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table()
-    for col in ("run", "suite", "version", "status", "started", "models", "pass", "fail", "error"):
-        table.add_column(col)
+    """Run ids whole on one line, however narrow the terminal (they are copied into `harness
+    report`, `compare`, `--resume`); other cells wrap rather than lose their end."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("run", no_wrap=True, min_width=max((len(r["id"]) for r in rows), default=3))
+    for col in ("suite", "status", "started", "models", "pass", "fail", "error"):
+        table.add_column(col, overflow="fold", min_width=len(col))
     for r in rows:
         table.add_row(
             r["id"],
-            escape(r["suite"]),
-            escape(str(r["suite_version"])),
+            escape(f"{r['suite']} v{r['suite_version']}"),
             r["status"],
-            (r["started_at"] or "")[:19].replace("T", " "),
+            (r["started_at"] or "")[:16].replace("T", " "),
             escape(", ".join(r["models"])),
             str(r["n_pass"]),
             str(r["n_fail"]),
             str(r["n_error"]),
         )
     return table
+
+
+def failures_renderable(items: list[Failure], limit: int | None, *, models: bool = False,
+                        repeats: bool = False, more_hint: str = "") -> Group:
+    """The failing cases, one line each (at most `limit`; None: all), then how many more.
+
+    Plain `Text`, never markup: a reason or an error message with `[red]` in it is shown as
+    written, and the console it is printed on (`InertConsole`) shows control characters as
+    escapes."""
+    shown = items if limit is None else items[:limit]
+    lines: list[Any] = [Text(f"failing cases ({len(items)}):", style="bold")]
+    for f in shown:
+        lines.append(Text.assemble(
+            "  ", (where(f, models=models, repeats=repeats), "bold"), "  ",
+            (f.outcome, "red" if f.outcome == "fail" else "yellow"), "  ", f.why()))
+    if len(items) > len(shown):
+        lines.append(Text(f"  …and {len(items) - len(shown)} more{more_hint}"))
+    return Group(*lines)

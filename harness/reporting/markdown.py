@@ -2,7 +2,8 @@
 
 One comment must hold it, so the output is capped (`max_chars`, default below GitHub's
 65,536-character comment limit): the verdict, warnings, SLO sheet and metric tables always
-fit; case lists come last, regressions first, and are cut with a count of what was left
+fit; case lists come last, regressions first (without a baseline: the run's failing and
+errored cases, `harness.reporting.failures`), and are cut with a count of what was left
 out. Every piece of text that comes from a suite or a model (case ids, check reasons) is
 escaped, so an output cannot inject markup, links or HTML into the comment.
 """
@@ -15,11 +16,13 @@ from typing import Any
 
 from harness.compare import CaseChange, Comparison, MetricComparison
 from harness.gate import GateResult, MetricTest
-from harness.metrics import CaseStats, MetricValue
+from harness.metrics import CaseStats, MetricValue, Unit
+from harness.reporting.failures import failures, shape, where
 from harness.slo import ObjectiveResult, SloSheet
 
 MAX_CHARS = 60_000
 MAX_METRIC_ROWS = 40
+MAX_FAILING = 50  # failing cases listed when there is no baseline (the HTML report has all)
 ICONS = {"PASS": "✅", "FAIL": "❌", "INCONCLUSIVE": "⚠️", "INCOMPLETE": "⏸️"}
 STATUS_ICONS = {"met": "✅ met", "breached": "❌ breached", "undecided": "⚠️ not yet decidable",
                 "unmeasured": "➖ unmeasured"}
@@ -243,7 +246,8 @@ def gate_markdown(result: GateResult, max_chars: int = MAX_CHARS) -> str:
         lines += ["", "### Metrics (paired, 95% intervals)", "", *metrics_table(comp.metrics)]
     if comp is not None:
         lines += ["", f"### Cases: {_counts(comp)}"]
-    return _finish(lines, comp, max_chars)
+        return _finish(lines, comp, max_chars)
+    return _finish(lines, None, max_chars, failing=result.cand.units)
 
 
 def compare_markdown(comp: Comparison, max_chars: int = MAX_CHARS) -> str:
@@ -258,11 +262,33 @@ def compare_markdown(comp: Comparison, max_chars: int = MAX_CHARS) -> str:
     return _finish(lines, comp, max_chars)
 
 
-def _finish(lines: list[str], comp: Comparison | None, max_chars: int) -> str:
+def failing_section(units: Sequence[Unit], budget: int, limit: int = MAX_FAILING) -> list[str]:
+    """With no baseline to compare with: the failing and errored cases with their failing
+    checks or errors (`harness.reporting.failures`), at most `limit`, cut to `budget`."""
+    items = failures(units)
+    if not items:
+        return []
+    flags = shape(units)
+    out = [f"\n### Failing cases ({len(items)})\n"]
+    used = len(out[0])
+    for i, f in enumerate(items):
+        line = f"- {code(where(f, **flags))}: {f.outcome} — {esc(f.why(), 400)}"
+        if i >= limit or used + len(line) + 80 > budget:
+            out.append(f"- …and {len(items) - i} more not shown (see the HTML or JSON report)")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return out
+
+
+def _finish(lines: list[str], comp: Comparison | None, max_chars: int,
+            failing: Sequence[Unit] | None = None) -> str:
     text = "\n".join(lines)
     if len(text) > max_chars:  # tables alone too big: keep the head, say so
         cut = text[: max_chars - 100].rsplit("\n", 1)[0]
         return cut + "\n\n…truncated to fit one comment (see the JSON report)\n"
     if comp is not None:
         text += "\n" + "\n".join(case_sections(comp, max_chars - len(text) - 200))
+    elif failing is not None:
+        text += "\n" + "\n".join(failing_section(failing, max_chars - len(text) - 200))
     return text.rstrip() + "\n"

@@ -91,8 +91,9 @@ _DECIDED = """
            i.inclusion_prob, r.id AS result_id
     FROM review_items i JOIN results r ON r.run_id = i.run_id AND r.case_id = i.case_id
         AND r.model = i.model AND r.repeat = i.repeat
-    WHERE i.status = 'decided' AND i.verdict IN ('pass', 'fail') {where}
-"""
+    WHERE i.status = 'decided' AND i.verdict IN ('pass', 'fail') AND i.carried_from IS NULL
+        {where}
+"""  # a verdict carried to the same output elsewhere is one judgment: counted once
 
 
 def _decided(db: Any, run_id: str | None, suite: str | None) -> list[dict[str, Any]]:
@@ -227,9 +228,10 @@ def queue_health(source: Any, *, at: float | None = None,
 
 
 def _throughput(db: Any, at: float, suite: str | None) -> list[dict[str, Any]]:
-    where, args = ("WHERE i.suite = ?", [suite]) if suite else ("", [])
+    where, args = ("AND i.suite = ?", [suite]) if suite else ("", [])
     rows = db.query("SELECT d.reviewer, d.claimed_at, d.decided_at, d.agrees FROM "
-                    f"review_decisions d JOIN review_items i ON i.id = d.item_id {where}", args)
+                    "review_decisions d JOIN review_items i ON i.id = d.item_id "
+                    f"WHERE d.revoked_at IS NULL {where}", args)
     per: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         per[r["reviewer"]].append(r)

@@ -54,16 +54,27 @@ def _signals(signals: list[dict[str, Any]]) -> Text:
 
 def queue_table(items: list[dict[str, Any]]) -> Table:
     table = Table(title=f"review queue ({len(items)})", title_justify="left")
-    for col in ("id", "case", "suite", "why", "auto", "waiting", "state"):
+    for col in ("id", "case", "suite", "run", "model", "why", "auto", "waiting", "state"):
         table.add_column(col, justify="right" if col in ("id", "waiting") else "left",
-                         overflow="fold")
+                         overflow="fold", min_width=22 if col == "run" else None)
     for it in items:
-        state = (f"human {it['verdict']}" if it["status"] == "decided" else
-                 f"claimed by {it['claimed_by']}" if it.get("claimed_by") else it["status"])
         table.add_row(str(it["id"]), Text(it["case_id"]), Text(it["suite"] or ""),
+                      Text(it["run_id"] or ""), Text(it["model"] or ""),
                       _signals(it["signals"]), it["auto_outcome"] or "",
-                      age(it.get("age_s")), Text(state.replace("_", " ")))
+                      age(it.get("age_s")), Text(item_state(it)))
     return table
+
+
+def item_state(it: dict[str, Any]) -> str:
+    """decided (human verdict, and where it was carried from), claimed, or the status."""
+    carried = f" (carried from #{it['carried_from']})" if it.get("carried_from") else ""
+    if it["status"] == "decided":
+        return f"human {it['verdict']}{carried}"
+    if it["status"] == "duplicate":
+        return f"same output as #{it['carried_from']}"
+    if it.get("claimed_by"):
+        return f"claimed by {it['claimed_by']}"
+    return it["status"].replace("_", " ")
 
 
 def item_panel(view: dict[str, Any]) -> Group:

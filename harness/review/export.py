@@ -25,7 +25,7 @@ _SQL = """
     LEFT JOIN results r ON r.run_id = d.run_id AND r.case_id = d.case_id
         AND r.model = d.model AND r.repeat = d.repeat
     LEFT JOIN cases c ON c.run_id = d.run_id AND c.case_id = d.case_id
-    WHERE d.decision = 'correct' {where}
+    WHERE d.decision = 'correct' AND d.revoked_at IS NULL {where}
     ORDER BY d.id
 """
 

@@ -22,7 +22,8 @@ from harness.review._db import database, immediate, iso, now, parse_iso
 
 DEFAULT_TTL_S = 15 * 60
 OPEN = ("pending", "needs_adjudication")
-STATUSES = ("pending", "needs_adjudication", "decided")
+# duplicate: the same output is queued in another item (`carried_from`) that is not decided
+STATUSES = ("pending", "needs_adjudication", "decided", "duplicate")
 
 
 class ClaimError(UsageError):
@@ -33,7 +34,7 @@ class ClaimError(UsageError):
 class QueueFilter:
     """What a reviewer wants to see. `status` "open" means pending or awaiting adjudication."""
 
-    status: str = "open"  # open | pending | needs_adjudication | decided | all
+    status: str = "open"  # open | pending | needs_adjudication | decided | duplicate | all
     suite: str | None = None
     signal: str | None = None  # a signal kind, e.g. policy, regression, novelty
     run_id: str | None = None
@@ -68,12 +69,12 @@ class QueueFilter:
 
 _SLOTS = """
     (CASE WHEN i.status = 'pending' THEN i.required_reviews ELSE 1 END) >
-    (SELECT COUNT(*) FROM review_decisions d WHERE d.item_id = i.id
+    (SELECT COUNT(*) FROM review_decisions d WHERE d.item_id = i.id AND d.revoked_at IS NULL
         AND d.kind = (CASE WHEN i.status = 'pending' THEN 'review' ELSE 'adjudication' END))
     + (SELECT COUNT(*) FROM review_assignments a WHERE a.item_id = i.id
         AND a.state = 'active' AND a.expires_at > ? AND a.reviewer != ?)
     AND NOT (i.status = 'pending' AND EXISTS (SELECT 1 FROM review_decisions d
-        WHERE d.item_id = i.id AND d.reviewer = ?))
+        WHERE d.item_id = i.id AND d.reviewer = ? AND d.revoked_at IS NULL))
 """
 
 
@@ -102,9 +103,11 @@ def list_items(source: Any, flt: QueueFilter | None = None, *, limit: int = 200,
         SELECT i.*, (SELECT a.reviewer FROM review_assignments a WHERE a.item_id = i.id
                      AND a.state = 'active' AND a.expires_at > ? ORDER BY a.id LIMIT 1)
                     AS claimed_by,
-               (SELECT COUNT(*) FROM review_decisions d WHERE d.item_id = i.id) AS n_decisions
+               (SELECT COUNT(*) FROM review_decisions d WHERE d.item_id = i.id
+                AND d.revoked_at IS NULL) AS n_decisions
         FROM review_items i WHERE {where}
-        ORDER BY i.status = 'decided', i.priority DESC, i.created_at, i.id LIMIT ?"""
+        ORDER BY i.status IN ('decided', 'duplicate'), i.priority DESC, i.created_at, i.id
+        LIMIT ?"""
     items = _query(db, sql, [iso(at), *args, limit])
     for item in items:
         item["age_s"] = max(0.0, at - (parse_iso(item["created_at"]) or at))
@@ -210,9 +213,14 @@ def ensure_claim(db: Database, item_id: int, reviewer: str, at: float,
 def _why_not(db: Database, item_id: int, reviewer: str, at: float) -> str:
     item = get_item(db, item_id, at=at)
     if item["status"] == "decided":
-        return f"item {item_id} is already decided"
-    if any(d["reviewer"] == reviewer for d in item["decisions"]):
-        return f"item {item_id}: {reviewer} has already reviewed it"
+        return (f"item {item_id} is already decided (to change a decision of yours: "
+                f"harness review undo {item_id}, then decide again)")
+    if item["status"] == "duplicate":
+        return (f"item {item_id} has the same output as item {item['carried_from']}, which "
+                "is still open: decide that one and its verdict is carried here")
+    if any(d["reviewer"] == reviewer and not d["revoked_at"] for d in item["decisions"]):
+        return (f"item {item_id}: {reviewer} has already reviewed it (harness review undo "
+                f"{item_id} to change it)")
     holders = [f"{c['reviewer']} (until {c['expires_at'][11:19]} UTC)" for c in item["claims"]]
     return f"item {item_id} is claimed by {', '.join(holders) or 'another reviewer'}"
 

@@ -12,6 +12,16 @@
 Errors are never routed: there is no output to judge. Routing is idempotent: the unique key
 (run, case, model, repeat) means a result is never queued twice, and a `rescore` run does not
 re-queue what its parent run already queued (its outputs are the same).
+
+Nor is the same output put before a person twice. What a person judges is identified by
+`output_key` (see `output_key`): the suite, the case as it was run (its data and the
+rendered conversation), the automatic outcome, and the output text with its tool calls.
+A result whose key some earlier item already carries (this run's other repeats, or any
+earlier run) is stored with `carried_from` pointing at that item and mirrors it: `decided`
+with its verdict when it was reviewed already (the verdict is carried over, marked as
+such), else `duplicate`, which is not in the open queue and takes the verdict when the
+first item is decided (`harness.review.decisions.follow_carried`). The model is not in the
+key: the same text for the same case is the same answer whoever wrote it.
 """
 
 from __future__ import annotations
@@ -34,8 +44,10 @@ class RouteReport:
     run_id: str
     policy: RoutePolicy
     n_results: int = 0
-    queued: int = 0
+    queued: int = 0  # new items a person must see
     already: int = 0  # queued before (this run or its parent)
+    carried: int = 0  # same output reviewed before: the verdict was carried over
+    duplicates: int = 0  # same output already waiting in the queue: not queued twice
     baseline_run_id: str | None = None
     reference_run_id: str | None = None
     by_signal: dict[str, int] = field(default_factory=dict)
@@ -45,6 +57,7 @@ class RouteReport:
             "run_id": self.run_id, "risk": self.policy.risk,
             "sample_rate": self.policy.sample_rate, "policy_source": self.policy.source,
             "results": self.n_results, "queued": self.queued, "already_queued": self.already,
+            "carried": self.carried, "duplicates": self.duplicates,
             "baseline_run_id": self.baseline_run_id, "reference_run_id": self.reference_run_id,
             "by_signal": self.by_signal,
         }
@@ -139,6 +152,17 @@ def queued_keys(store: Any, run: dict[str, Any]) -> set[ResultKey]:
     return {(r[0], r[1], int(r[2])) for rid in ids for r in store.db.execute(sql, (rid,))}
 
 
+def output_key(suite: str | None, case: dict[str, Any], row: dict[str, Any]) -> str:
+    """The identity of what a person judges: suite, case as run, automatic outcome, output.
+
+    The automatic outcome is in it so that an output the scorers now judge differently is
+    shown again (a changed check is a new question); the model is not."""
+    body = json.dumps([suite, row["case_id"], case.get("data", {}), case.get("messages", []),
+                       row["outcome"], row.get("output") or "", row.get("tool_calls") or []],
+                      sort_keys=True, ensure_ascii=False, default=str)
+    return "v1:" + hashlib.sha256(body.encode()).hexdigest()
+
+
 # --------------------------------------------------------------------------- routing
 
 
@@ -165,6 +189,7 @@ def _item(row: dict[str, Any], ctx: _Context, report: RouteReport) -> dict[str, 
         "critical": int(any(s.critical for s in signals)), "sampled": int(sampled),
         "inclusion_prob": prob, "novelty": novelty, "priority": priority(signals, tags),
         "auto_outcome": row["outcome"], "status": "pending", "verdict": None,
+        "output_key": output_key(ctx.run["suite"], snap, row),
     }
 
 
@@ -212,7 +237,9 @@ def _write(store: Any, ctx: _Context, report: RouteReport, items: list[dict[str,
     db = database(store)
     with immediate(db):
         before = db["review_items"].count_where("run_id = ?", [ctx.run["id"]])
-        db["review_items"].insert_all(items, ignore=True)
+        sources: dict[str, dict[str, Any]] = {}
+        for item in items:
+            _insert_once(db, item, sources, report)
         after = db["review_items"].count_where("run_id = ?", [ctx.run["id"]])
         db["review_routings"].upsert({
             "run_id": ctx.run["id"], "routed_at": stamp, "risk": ctx.policy.risk,
@@ -222,4 +249,37 @@ def _write(store: Any, ctx: _Context, report: RouteReport, items: list[dict[str,
             "reference_run_id": ctx.reference, "n_results": report.n_results,
             "n_queued": after,
         }, pk="run_id")
-    return after - before
+    return after - before - report.carried - report.duplicates
+
+
+_SOURCE = ("SELECT id, status, verdict, decided_at FROM review_items WHERE output_key = ? AND "
+           "carried_from IS NULL ORDER BY status = 'decided' DESC, id LIMIT 1")
+
+
+def _insert_once(db: Any, item: dict[str, Any], sources: dict[str, dict[str, Any]],
+                 report: RouteReport) -> None:
+    """Insert `item`; when its output was queued before, as a copy carried from that item."""
+    key = item["output_key"]
+    if key not in sources:
+        row = db.execute(_SOURCE, (key,)).fetchone()
+        if row is not None:
+            sources[key] = dict(zip(("id", "status", "verdict", "decided_at"), row, strict=True))
+    source = sources.get(key)
+    if source is not None:
+        decided = source["status"] == "decided"
+        item = {**item, "carried_from": source["id"],
+                "status": "decided" if decided else "duplicate",
+                "verdict": source["verdict"] if decided else None,
+                "decided_at": source["decided_at"] if decided else None}
+    cols = list(item)
+    cur = db.execute(f"INSERT OR IGNORE INTO review_items ({', '.join(cols)}) VALUES "
+                     f"({', '.join('?' * len(cols))})", [item[c] for c in cols])
+    if cur.rowcount != 1:  # queued meanwhile by another routing of this run
+        return
+    if source is None:
+        sources[key] = {"id": cur.lastrowid, "status": "pending", "verdict": None,
+                        "decided_at": None}
+    elif source["status"] == "decided":
+        report.carried += 1
+    else:
+        report.duplicates += 1

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from harness.errors import UsageError
 from harness.review.agreement import estimate, queue_health, scorer_agreement
-from harness.review.decisions import CATEGORIES, Decision, decide
+from harness.review.decisions import CATEGORIES, Decision, decide, undo
 from harness.review.queue import QueueFilter, claim_next, list_items, release
 from harness.review.signals import KINDS
 from harness.review.view import item_view
@@ -32,7 +32,7 @@ FILTER_FIELDS = ("suite", "signal", "age", "status", "run")
 
 def _filter(params: Any) -> QueueFilter:
     status = params.get("status") or "open"
-    if status not in ("open", "pending", "needs_adjudication", "decided", "all"):
+    if status not in ("open", "pending", "needs_adjudication", "decided", "duplicate", "all"):
         status = "open"
     signal = params.get("signal") or None
     return QueueFilter(status=status, suite=params.get("suite") or None,
@@ -79,6 +79,8 @@ async def item_page(request: Request, *, error: str = "", status: int = 200) -> 
     return render(request, "review_item.html", {
         **view, "error": error, "categories": CATEGORIES, "reject_keys": REJECT_KEYS,
         "mine": any(c["reviewer"] == me for c in claims),
+        "my_decision": next((d for d in reversed(view["item"]["decisions"])
+                             if d["reviewer"] == me and not d["revoked_at"]), None),
         "others": [c for c in claims if c["reviewer"] != me],
         "filters_query": request.query_params.get("q", ""),
     }, status=status)
@@ -134,6 +136,19 @@ async def decide_action(request: Request) -> Response:
     return _back_to_queue(form, decided=str(item_id))
 
 
+async def undo_action(request: Request) -> Response:
+    """Revoke this reviewer's standing decision on the item; back to its page to decide
+    again (the revoked decision stays in its history)."""
+    form = await _form(request)
+    item_id = request.path_params["item_id"]
+    try:
+        undo(db_of(request), reviewer_of(request), item_id)
+    except UsageError as exc:
+        return await item_page(request, error=str(exc), status=409)
+    query = f"?q={quote(form['q'])}" if form.get("q") else ""
+    return RedirectResponse(f"/review/items/{item_id}{query}", status_code=303)
+
+
 async def release_action(request: Request) -> Response:
     form = await _form(request)
     release(db_of(request), request.path_params["item_id"], reviewer_of(request))
@@ -159,4 +174,5 @@ def routes() -> list[Route]:
         Route("/review/items/{item_id:int}", item_page),
         Route("/review/items/{item_id:int}/decide", decide_action, methods=["POST"]),
         Route("/review/items/{item_id:int}/release", release_action, methods=["POST"]),
+        Route("/review/items/{item_id:int}/undo", undo_action, methods=["POST"]),
     ]

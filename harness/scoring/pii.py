@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from harness.extras import install_hint
 from harness.models import Score
 from harness.scoring._safety.case_text import context_texts, user_texts
 from harness.scoring._safety.findings import Finding, Severity, at_least
@@ -73,7 +74,7 @@ class Pii:
         result = scan(text, types, params.ner_model)
         if "PERSON" in result.not_checked:
             return make_score(ctx, self, "unscored", None, "PERSON was asked for but no NER model "
-                              "is available (install the [ner] extra and a spaCy pipeline)",
+                              f"is available ({install_hint('ner')}, and a spaCy pipeline)",
                               confidence=0.0, evidence={"not_checked": result.not_checked})
         leaks, echoes = self._leaks(ctx, params, types, result.findings)
         return self._verdict(ctx, params, leaks, echoes, sorted(types))

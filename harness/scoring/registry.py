@@ -88,6 +88,50 @@ def scorers() -> dict[str, type[Scorer]]:
     return dict(_load())
 
 
+# `harness list checks`: one line per built-in check type (a plugin's scorer class gives
+# its own as a `description` attribute, else the first line of its docstring). Kept
+# complete by a test.
+DESCRIPTIONS: dict[str, str] = {
+    "contains": "the output contains a string (or each of a list); default: the case's expected",
+    "icontains": "like contains, ignoring case",
+    "equals": "the output equals a string after stripping surrounding whitespace",
+    "regex": "a regular expression matches somewhere in the output (time-limited)",
+    "json": "the output is JSON, optionally matching a JSON Schema",
+    "max_words": "the output has at most N words",
+    "latency_ms": "the answer took at most N milliseconds",
+    "cost_usd": "the call cost at most N US dollars",
+    "grounding": "the output's claims are supported by the case's context passages",
+    "injection": "prompt-injection and jailbreak attempts (input, context or output), and "
+                 "whether one succeeded",
+    "instructions": "verifiable instructions (IFEval): format, length, keywords, case...",
+    "judge": "an LLM grades the output against a rubric of criteria or a reference answer",
+    "operations": "latency, tokens and cost of one case within its budgets",
+    "pii": "no personal data (e-mail, phone, card, IBAN, SSN...) leaks into the output",
+    "policy": "none of the forbidden patterns, phrases or topics a rubric declares",
+    "refusal": "the model refused when it should, and answered when it should",
+    "secrets": "no credentials (API keys, tokens, private keys, passwords) in the output",
+    "tool_calls": "the right tools were called, with arguments the tools accept",
+}
+
+
+def describe(check_type: str) -> str:
+    """One line saying what a check type checks."""
+    cls = _class(check_type)
+    text = getattr(cls, "description", None) or DESCRIPTIONS.get(check_type)
+    if not text and cls is not None and cls.__doc__:
+        text = cls.__doc__.strip().splitlines()[0]
+    return str(text or "")
+
+
+def describe_checks() -> list[dict[str, str]]:
+    """Every registered check type with its description, module and scorer version."""
+    return [
+        {"type": name, "description": describe(name), "module": cls.__module__,
+         "version": str(getattr(cls, "version", ""))}
+        for name, cls in sorted(_load().items())
+    ]
+
+
 def check_types() -> Mapping[str, type[BaseModel]]:
     """Check type name -> its params model (used by the loader and the JSON Schema)."""
     return _CheckTypes()

@@ -184,6 +184,11 @@ def m001_initial(db: Database) -> None:
     )
 
 
+# what SQLite says of a file it cannot use at all (a device, a read-only or encrypted file):
+# the user's --db is wrong, which is a usage error, not a crash
+UNUSABLE = ("unable to open", "disk i/o error", "readonly database", "encrypted")
+
+
 def open_db(path: str | Path | None = None) -> Database:
     """Open (creating if needed) the database, in WAL mode, with every migration applied."""
     path = Path(path or default_db_path())
@@ -191,9 +196,16 @@ def open_db(path: str | Path | None = None) -> Database:
         raise UsageError(f"{path} is a directory, not a database file")
     if not path.parent.exists():
         raise UsageError(f"cannot create database {path}: folder {path.parent} does not exist")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot create database {path}: {path.parent} is a file, not a folder")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path} is not a regular file, so it cannot be a SQLite database")
     # autocommit: every transaction is explicit (write_transaction, or sqlite-utils'
     # atomic), so no implicit deferred BEGIN is ever left open by a stray statement
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SLICE_MS / 1000)
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_SLICE_MS / 1000)
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"cannot open {path} as a SQLite database (SQLite said: {exc})") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_SLICE_MS}")
         db = Database(conn)
@@ -212,6 +224,9 @@ def open_db(path: str | Path | None = None) -> Database:
             raise StoreBusyError(f"the database {path} is busy: {exc}") from exc
         if "not a database" in str(exc) or "malformed" in str(exc):
             raise UsageError(f"{path} is not a SQLite database (SQLite said: {exc})") from exc
+        if any(said in str(exc).lower() for said in UNUSABLE):
+            raise UsageError(f"cannot use {path} as a SQLite database (SQLite said: {exc})") \
+                from exc
         raise
     return db
 
@@ -340,3 +355,19 @@ def m005_queue_ms(db: Database) -> None:
     own concurrency limit, rpm pacing and connection pool before it was sent. NULL for rows
     written before, for cached answers' own wait and for adapters without a queue."""
     db["results"].add_column("queue_ms", float)
+
+
+@migrations()
+def m006_review_undo(db: Database) -> None:
+    """Undoable decisions and de-duplicated queueing (issue 13). A decision is never deleted:
+    undoing it stamps `revoked_at` / `revoked_by` (and `superseded_by`, the decision that
+    replaced it, when it was changed), and the item's verdict is recomputed from the
+    decisions still standing. `output_key` is the identity of what a person judges (suite,
+    case as run, output text and tool calls); an item whose key was already queued is not
+    queued again but points at that item through `carried_from` and mirrors its verdict."""
+    db["review_decisions"].add_column("revoked_at", str)
+    db["review_decisions"].add_column("revoked_by", str)
+    db["review_decisions"].add_column("superseded_by", int)
+    db["review_items"].add_column("output_key", str)
+    db["review_items"].add_column("carried_from", int)
+    db["review_items"].create_index(["output_key"])

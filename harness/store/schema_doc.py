@@ -22,9 +22,11 @@ TABLES: dict[str, str] = {
     "cache": "The response cache. Only completions are stored, never errors.",
     "review_routings": "How each run was routed to human review: the policy and the runs used.",
     "review_items": "Results queued for a person: why (signals), with what inclusion "
-    "probability, and the final human verdict. One per result, never queued twice.",
+    "probability, and the final human verdict. One per result, never queued twice; an output "
+    "already queued (same `output_key`) is carried from that item instead of shown again.",
     "review_assignments": "Reviewers' claims on items; a claim expires at `expires_at`.",
-    "review_decisions": "Every reviewer decision. Layered on top of scores, never edited.",
+    "review_decisions": "Every reviewer decision. Layered on top of scores, never deleted: "
+    "an undone one stays, stamped `revoked_at`.",
     "_sqlite_migrations": "Which named migrations have been applied (sqlite-utils).",
 }
 
@@ -76,8 +78,14 @@ COLUMNS: dict[str, str] = {
     "sample rate): the weight of its verdict in estimates.",
     "review_items.novelty": "1 - best trigram similarity of the input to the reference run's.",
     "review_items.auto_outcome": "The automatic verdict (pass or fail) when routed.",
-    "review_items.status": "pending, needs_adjudication (reviewers disagreed) or decided.",
-    "review_items.verdict": "The final human verdict (pass or fail) once decided.",
+    "review_items.status": "pending, needs_adjudication (reviewers disagreed), decided, or "
+    "duplicate (the same output waits in item `carried_from`).",
+    "review_items.verdict": "The final human verdict (pass or fail) once decided, from the "
+    "decisions still standing (or carried from item `carried_from`).",
+    "review_items.output_key": "`v1:` + sha256 of what a person judges: suite, case as run "
+    "(data and messages), automatic outcome, output text and tool calls.",
+    "review_items.carried_from": "The earlier item with the same `output_key`: this one "
+    "mirrors its status and verdict instead of being reviewed again. NULL: reviewed itself.",
     "review_assignments.state": "active, done (decided) or released (skipped).",
     "review_decisions.kind": "review, or adjudication (settles a disagreement).",
     "review_decisions.decision": "approve (pass), reject (fail, with a category) or correct "
@@ -86,6 +94,11 @@ COLUMNS: dict[str, str] = {
     "review_decisions.corrected_output": "The reviewer's output; exported as a new case's "
     "expected answer. Untrusted like any output.",
     "review_decisions.agrees": "1 when the human verdict equals the automatic one.",
+    "review_decisions.revoked_at": "When the decision was undone (`harness review undo`); NULL "
+    "while it stands. Revoked decisions count nowhere.",
+    "review_decisions.revoked_by": "Who undid it.",
+    "review_decisions.superseded_by": "The decision the same reviewer made on the item "
+    "instead, when the undo was a change.",
     "cache.key": "sha256 of provider, model, messages, parameters, tools and repeat index.",
 }
 

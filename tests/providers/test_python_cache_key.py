@@ -115,3 +115,27 @@ def test_code_without_a_source_file_is_reused_in_this_process_only(
             "PythonProvider\nprint(PythonProvider(ModelSpec(ref='python:builtins:repr'))"
             ".cache_scope['code'])")
     assert fresh_python(code).strip() not in ("", scope["code"])
+
+
+def test_two_cases_with_the_same_prompt_are_two_calls(tmp_path: Path, project: Path) -> None:
+    """A python: function is given the case id and vars: two cases with the same rendered
+    messages but other vars shared one cached answer (a case whose function would raise got
+    the other case's pass)."""
+    (project / "cachekey_app.py").write_text(
+        "def answer(payload):\n"
+        "    if payload['vars']['n'] == 2:\n"
+        "        raise ValueError('case two breaks')\n"
+        "    return 'v' + str(payload['vars']['n'])\n", encoding="utf-8")
+    suite = tmp_path / "same.yaml"
+    suite.write_text(
+        "suite: same-prompt\nversion: 1\nmodel: python:cachekey_app:answer\n"
+        "prompt: {template: 'the same question'}\n"
+        "checks: [{type: contains, value: v}]\n"
+        "cases:\n  - {id: a, vars: {n: 1}}\n  - {id: b, vars: {n: 2}}\n",
+        encoding="utf-8",
+    )
+    store = RunStore(open_db(tmp_path / "same.db"))
+    outcome = asyncio.run(run_suite(load_suite(suite), RunConfig(concurrency=1), store))
+    rows = {r["case_id"]: r for r in store.iter_results(outcome.run_id)}
+    assert rows["a"]["output"] == "v1"
+    assert rows["b"]["outcome"] == "error" and "case two breaks" in rows["b"]["error_message"]

@@ -86,13 +86,13 @@ PINNED_COLUMNS = {
     "review_items": [
         "id", "run_id", "case_id", "model", "repeat", "suite", "risk", "signals", "critical",
         "sampled", "inclusion_prob", "novelty", "priority", "auto_outcome", "required_reviews",
-        "status", "verdict", "created_at", "decided_at",
+        "status", "verdict", "created_at", "decided_at", "output_key", "carried_from",
     ],
     "review_assignments": ["id", "item_id", "reviewer", "claimed_at", "expires_at", "state"],
     "review_decisions": [
         "id", "item_id", "run_id", "case_id", "model", "repeat", "reviewer", "kind", "decision",
         "category", "corrected_output", "note", "verdict", "auto_outcome", "agrees",
-        "claimed_at", "decided_at",
+        "claimed_at", "decided_at", "revoked_at", "revoked_by", "superseded_by",
     ],
 }
 
@@ -165,13 +165,14 @@ def test_schema_is_pinned(tmp_path: Path) -> None:
         "m003_rescore",
         "m004_review",
         "m005_queue_ms",
+        "m006_review_undo",
     ]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_db(tmp_path / "h.db")
     db = open_db(tmp_path / "h.db")
-    assert db["_sqlite_migrations"].count == 5
+    assert db["_sqlite_migrations"].count == 6
 
 
 def test_schema_doc_is_fresh() -> None:

