@@ -1,17 +1,21 @@
-"""Train the entailment head of the `embedding` grounding mode (harness/scoring/_grounding/nli.py).
+"""An experiment kept for the record: an entailment head for the `embedding` grounding mode.
+
+Tried in issue 10 and not shipped (docs/accuracy_learned.md and training/DATA_CARD.md
+say why): no NLI model can be had from PyPI and fine-tuning a cross-encoder does not fit
+these CPUs, so this trains a small ESIM-style head (Chen et al. 2017) over the frozen
+all-MiniLM-L6-v2 word-piece vectors the `embedding` mode already computes: the claim and
+its evidence are encoded apart, aligned by soft attention, compared ([a, b, a - b, a * b]),
+pooled and read by a small MLP as P(not entailed).
 
 Data: public NLI and fact-verification pairs under $HARNESS_TRAIN_DATA/nli/*.jsonl, rows
 {premise, hypothesis, label (1 = not entailed), source}, rebuilt from git snapshots by
 `training/scripts/nli_sources.py` (sources, commits and licenses in DATA_CARD.md). Pairs
-whose text also occurs in ../shared/data/dev are dropped (`dedupe.py`).
+whose text also occurs in ../shared/data/dev are dropped (`dedupe.py`). A long premise is
+cut, as the scorer cuts a passage, to the window of one or two sentences sharing most words
+with the hypothesis, then to 72 word pieces. 5% of the pairs, by a hash of their text, are
+held out for the figures printed at the end; the weights go to $HARNESS_TRAIN_DATA.
 
-A long premise is cut, as the scorer cuts a passage, to the window of one or two sentences
-sharing most words with the hypothesis, then to 72 word pieces. Premise and hypothesis are
-encoded apart by the frozen all-MiniLM-L6-v2 (the `[ml]` extra), exactly as `semantic.py`
-encodes a claim and its evidence at run time; only the small head is trained. 5% of the
-pairs, by a hash of their text, are held out for the figures printed at the end.
-
-    python training/nli_head.py [--per-source N] [--epochs N] [--cache FILE]
+    python training/nli_head.py [--scale X] [--epochs N] [--cache FILE]
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ sys.path.insert(0, str(HERE))
 from common import DATA, auroc, balanced_accuracy, read_jsonl  # noqa: E402
 from dedupe import in_dev  # noqa: E402
 
-from harness.scoring._grounding import nli  # noqa: E402
 from harness.scoring._grounding.semantic import MAX_TOKENS, _model  # noqa: E402
 
-OUT = HERE.parent / "harness" / "scoring" / "_grounding" / nli.WEIGHTS
+OUT = DATA / "nli_head.npz"
+HIDDEN = 384  # all-MiniLM-L6-v2
+WIDTH = 128
 # rows per source (the larger sources are sampled down so no one kind dominates)
 PER_SOURCE = {"anli": 6400, "fever_nli": 5000, "mnli_binary": 5000, "curriculum": 4000,
               "snli_cad": 2500, "snli_esnli": 1500, "sick": 1500, "climate_fever": 2000,
@@ -46,6 +51,49 @@ PER_SOURCE = {"anli": 6400, "fever_nli": 5000, "mnli_binary": 5000, "curriculum"
 SPECIAL = {0, 100, 101, 102}  # [PAD] [UNK] [CLS] [SEP]
 _SENT = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+def build_head(torch: Any, width: int = WIDTH) -> Any:
+    """The head as a torch module (training builds it the same way)."""
+    nn = torch.nn
+
+    class Head(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.claim_proj = nn.Linear(4 * HIDDEN, width)
+            self.evidence_proj = nn.Linear(4 * HIDDEN, width)
+            self.hidden = nn.Linear(4 * width, width)
+            self.out = nn.Linear(width, 1)
+            self.drop = nn.Dropout(0.15)  # training only; eval mode turns it off
+
+        def forward(self, c: Any, cm: Any, e: Any, em: Any) -> Any:
+            """c [B, Lc, H], cm [B, Lc] (1 = a real piece); e, em the evidence. Logits [B]."""
+            scores = c @ e.transpose(1, 2) / HIDDEN ** 0.5  # [B, Lc, Le]
+            neg = torch.finfo(scores.dtype).min
+            to_e = scores.masked_fill(em[:, None, :] == 0, neg).softmax(-1)
+            to_c = scores.masked_fill(cm[:, :, None] == 0, neg).softmax(1)
+            c_read = to_e @ e  # the evidence as each claim piece sees it
+            e_read = to_c.transpose(1, 2) @ c
+            mc = torch.relu(self.claim_proj(torch.cat([c, c_read, c - c_read, c * c_read], -1)))
+            me = torch.relu(self.evidence_proj(torch.cat([e, e_read, e - e_read, e * e_read],
+                                                         -1)))
+            pooled = self.drop(torch.cat([_pool(torch, mc, cm), _pool(torch, me, em)], -1))
+            return self.out(self.drop(torch.relu(self.hidden(pooled)))).squeeze(-1)
+
+    return Head()
+
+
+def _pool(torch: Any, x: Any, mask: Any) -> Any:
+    m = mask[:, :, None].to(x.dtype)
+    mean = (x * m).sum(1) / m.sum(1).clamp(min=1.0)
+    top = x.masked_fill(m == 0, -1e4).max(1).values
+    return torch.cat([top, mean], -1)
+
+
+def export(head: Any) -> dict[str, Any]:
+    """The head's weights as float16 arrays (what `np.savez` writes)."""
+    return {k: v.detach().cpu().numpy().astype("float16") for k, v in head.state_dict().items()}
+
 
 
 def held_out(row: dict[str, Any]) -> bool:
@@ -113,7 +161,7 @@ def encode(texts: list[str], batch: int = 64) -> list[Any]:
 
 def pad(torch: Any, items: list[Any]) -> tuple[Any, Any]:
     longest = max(1, max(len(x) for x in items))
-    x = torch.zeros(len(items), longest, nli.HIDDEN)
+    x = torch.zeros(len(items), longest, HIDDEN)
     m = torch.zeros(len(items), longest)
     for i, v in enumerate(items):
         if len(v):
@@ -138,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=1.0, help="share of PER_SOURCE to use")
     ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--width", type=int, default=nli.WIDTH)
+    ap.add_argument("--width", type=int, default=WIDTH)
     ap.add_argument("--cache", default=str(DATA / "nli_encoded.pt"))
     args = ap.parse_args(argv)
     _, _, torch = _model()
@@ -162,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     files = {pairs[i]["file"] for i in train}
     weight = torch.tensor([len(train) / (2 * len(files) * by[(p["file"], p["label"])])
                            if (p["file"], p["label"]) in by else 0.0 for p in pairs])
-    head = nli.build_head(torch, width=args.width)
+    head = build_head(torch, width=args.width)
     opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=1e-4)
     steps = args.epochs * (len(train) // 64 + 1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
@@ -200,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
               f"bacc {report[name]['bacc'] or 0:.3f}")
     import numpy as np
 
-    arrays = nli.export(head)
+    arrays = export(head)
     with OUT.open("wb") as fh:
         np.savez_compressed(fh, **arrays)
     meta = {"pairs_train": len(train), "pairs_heldout": len(test), "epochs": args.epochs,
@@ -208,7 +256,6 @@ def main(argv: list[str] | None = None) -> int:
             "sources": dict(Counter(p["file"] for p in pairs))}
     (DATA / "nli_head_report.json").write_text(json.dumps(meta, indent=1))
     print(f"wrote {OUT} ({OUT.stat().st_size // 1024} KB)")
-    nli.load_head.cache_clear()
     return 0
 
 

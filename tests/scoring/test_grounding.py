@@ -240,3 +240,25 @@ def test_check_params_validate_from_a_file() -> None:
         validate_check(CheckSpec(type="grounding", mode="magic"))
     with pytest.raises(ValueError):
         validate_check(CheckSpec(type="grounding", treshold=0.9))
+
+
+@pytest.mark.parametrize("mode", ["offline", "rules"])
+@pytest.mark.parametrize(("passage", "claim_text"), [
+    ("The kettle must be unused before the warranty starts.",
+     "The kettle must be used before the warranty starts."),
+    ("The guarantee is invalid after one year.", "The guarantee is valid after one year."),
+    ("Exchanges are impossible after 30 days.", "Exchanges are possible after 30 days."),
+])
+def test_a_claim_whose_evidence_says_the_negative_word_is_not_supported(
+    mode: str, passage: str, claim_text: str
+) -> None:
+    """'must be used' was supported by a passage saying 'must be unused' (issue 13, 17)."""
+    score = grade(claim_text, context=[passage], mode=mode)
+    assert score.outcome == "fail", score.evidence
+    assert "negation" in signal_names(score, 0)
+
+
+def test_the_negative_word_itself_is_supported() -> None:
+    score = grade("The kettle must be unused before the warranty starts.",
+                  context=["The kettle must be unused before the warranty starts."])
+    assert score.outcome == "pass"

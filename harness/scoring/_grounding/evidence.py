@@ -12,6 +12,7 @@ contains, and a negation the evidence does not have.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -180,8 +181,36 @@ def gather(
         scattered_names=tuple(
             t for t in names if resolved[t] is not None and resolved[t] not in in_window
         ),
-        negation_unsupported=negated and not (window is not None and window.negated),
+        negation_unsupported=(negated and not (window is not None and window.negated))
+        or _opposite_in_window(claim, index, window),
     )
+
+
+# A word whose negative the evidence uses instead ("used" / "unused", "valid" / "invalid"):
+# the claim then says the opposite of its evidence, as an unmatched "not" would.
+_NEGATIVE_PREFIXES = ("un", "non", "non-", "in", "im", "il", "ir", "dis")
+_IN_FORMS = ("able", "ible", "ent", "ant", "ive", "al", "ate", "ete", "ect", "ed", "ar", "id",
+             "ure", "ite")
+
+
+def _opposite_in_window(claim: Claim, index: ContextIndex, window: Window | None) -> bool:
+    if window is None:
+        return False
+    evidence = index.passages[window.passage][window.start:window.end].lower()
+    words = set(_WORDS.findall(evidence))
+    said = set(_WORDS.findall(claim.text.lower()))  # "non-GAAP" is one word here
+    for t in claim.tokens:
+        w = t.lower
+        if t.is_number or len(w) < 4 or w in words:
+            continue
+        for prefix in _NEGATIVE_PREFIXES:
+            if prefix + w in words and prefix + w not in said and (
+                    prefix in ("un", "non", "non-") or w.endswith(_IN_FORMS)):
+                return True
+    return False
+
+
+_WORDS = re.compile(r"[a-z][a-z-]*")
 
 
 def _resolve_in(token: Token, index: ContextIndex, pool: frozenset[str]) -> str | None:

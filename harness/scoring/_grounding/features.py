@@ -117,8 +117,6 @@ def answer_features(verdicts: Sequence[ClaimVerdict]) -> dict[str, float]:
     sims = [float(v.details["similarity"]) for v in verdicts if "similarity" in v.details]
     aligns = [float(v.details["content_alignment"]) for v in verdicts
               if "content_alignment" in v.details]
-    nli = [float(v.details["nli_not_entailed"]) for v in verdicts
-           if "nli_not_entailed" in v.details]
     return {
         "max_logit": _logit(ps[0]),
         "second_logit": _logit(ps[1]) if n > 1 else _logit(ps[0]) - 2.0,
@@ -131,7 +129,6 @@ def answer_features(verdicts: Sequence[ClaimVerdict]) -> dict[str, float]:
         "strict": float(any(v.claim.strict for v in verdicts)),
         "min_similarity": min(sims) if sims else 0.0,
         "min_alignment": min(aligns) if aligns else 0.0,
-        "max_nli": _logit(max(nli)) if nli else 0.0,
     }
 
 
@@ -143,4 +140,4 @@ def _logit(p: float) -> float:
 ANSWER_FEATURES = ("max_logit", "second_logit", "mean_logit", "noisy_or",
                    "share_unsupported", "log_claims", "rule_max_logit",
                    "rule_share_unsupported", "strict")
-SEMANTIC_ANSWER_FEATURES = ("min_similarity", "min_alignment", "max_nli")
+SEMANTIC_ANSWER_FEATURES = ("min_similarity", "min_alignment")

@@ -74,7 +74,7 @@ def learned_verdicts(
         p = strict_floor(verdict, claim_model.probability(row))
         details = {**verdict.details, "p_unsupported": round(p, 3),
                    "rule_support": round(verdict.support, 3)}
-        for key in ("similarity", "token_alignment", "content_alignment", "nli_not_entailed"):
+        for key in ("similarity", "token_alignment", "content_alignment"):
             if key in row:
                 details[key] = round(row[key], 3)
         signals = verdict.signals

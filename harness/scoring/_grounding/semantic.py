@@ -18,7 +18,6 @@ from functools import cache
 from typing import Any
 
 from harness.extras import install_hint
-from harness.scoring._grounding import nli
 from harness.scoring._grounding.claims import Claim
 from harness.scoring._grounding.embed import EmbeddingUnavailable
 from harness.scoring._grounding.evidence import ContextIndex
@@ -26,7 +25,7 @@ from harness.scoring._grounding.verdicts import ClaimVerdict
 
 SEMANTIC_MONOTONIC = {"similarity": -1, "window_similarity": -1, "token_alignment": -1,
                       "token_mean": -1, "token_p20": -1, "token_low_share": 1,
-                      "content_alignment": -1, "nli_not_entailed": 1}
+                      "content_alignment": -1}
 SEMANTIC_FEATURES = tuple(SEMANTIC_MONOTONIC)
 MAX_TOKENS = 72
 CANDIDATES = 0  # more candidates: a little more recall of evidence, much slower
@@ -61,7 +60,7 @@ def _candidates(claim: Claim, verdict: ClaimVerdict, index: ContextIndex) -> lis
     return seen or [index.passages[0][:500]]
 
 
-def _encode(texts: list[str]) -> tuple[Any, Any, Any, Any]:
+def _encode(texts: list[str]) -> tuple[Any, Any, Any]:
     tokenizer, model, torch = _model()
     batch = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS,
                       return_tensors="pt")
@@ -71,7 +70,7 @@ def _encode(texts: list[str]) -> tuple[Any, Any, Any, Any]:
     sent = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
     sent = torch.nn.functional.normalize(sent, dim=-1)
     tokens = torch.nn.functional.normalize(hidden, dim=-1)
-    return sent, tokens, batch, hidden
+    return sent, tokens, batch
 
 
 def semantic_features(
@@ -87,11 +86,10 @@ def semantic_features(
         texts.append(claim.text)
         texts += cands
         spans.append((start, start + 1, len(texts)))
-    sent, tokens, batch, hidden = _encode(texts)
+    sent, tokens, batch = _encode(texts)
     ids = batch["input_ids"]
     special = {0, 100, 101, 102}  # [PAD] [UNK] [CLS] [SEP] in MiniLM's vocabulary
     out = []
-    pairs: list[tuple[Any, Any]] = []  # (claim pieces, evidence pieces) for the NLI head
     for (c, first, end), verdict in zip(spans, verdicts, strict=True):
         sims = sent[first:end] @ sent[c]
         window_sim = float(sims[0]) if verdict.evidence_text else float(sims.max())
@@ -101,9 +99,6 @@ def semantic_features(
             keep = [i for i, t in enumerate(ids[r].tolist()) if t not in special]
             cand_tokens.append(tokens[r, keep])
         pool = torch.cat(cand_tokens, 0)
-        pairs.append((hidden[c, claim_mask], torch.cat(
-            [hidden[r, [i for i, t in enumerate(ids[r].tolist()) if t not in special]]
-             for r in range(first, end)], 0)))
         ct = tokens[c, claim_mask]
         best = (ct @ pool.T).max(1).values if len(claim_mask) and len(pool) else torch.zeros(1)
         vals = sorted(best.tolist())
@@ -120,23 +115,4 @@ def semantic_features(
             "token_low_share": sum(v < 0.5 for v in vals) / len(vals),
             "content_alignment": min(content) if content else vals[0],
         })
-    if nli.available() and out:
-        for row, p in zip(out, _not_entailed(torch, pairs), strict=True):
-            row["nli_not_entailed"] = p
     return out
-
-
-def _not_entailed(torch: Any, pairs: list[tuple[Any, Any]]) -> list[float]:
-    """The NLI head's P(not entailed) for each (claim pieces, evidence pieces), one batch."""
-    def padded(items: list[Any]) -> tuple[Any, Any]:
-        longest = max(1, max(len(x) for x in items))
-        x = torch.zeros(len(items), longest, nli.HIDDEN)
-        m = torch.zeros(len(items), longest)
-        for i, v in enumerate(items):
-            x[i, : len(v)] = v
-            m[i, : len(v)] = 1
-        return x, m
-
-    c, cm = padded([a for a, _ in pairs])
-    e, em = padded([b for _, b in pairs])
-    return nli.not_entailed(torch, c, cm, e, em)
