@@ -86,7 +86,7 @@ class GroundingParams(DecideParams):
 @register
 class Grounding:
     type: ClassVar[str] = "grounding"
-    version: ClassVar[str] = "4"
+    version: ClassVar[str] = "5"  # 5: a word whose negative the evidence uses is a negation
     Params: ClassVar[type[CheckParams]] = GroundingParams
 
     async def score(self, ctx: ScoreContext) -> Score:

@@ -47,7 +47,7 @@ class InjectionParams(DecideParams):
 @register
 class Injection:
     type: ClassVar[str] = "injection"
-    version: ClassVar[str] = "4"
+    version: ClassVar[str] = "5"  # 5: also scored on views that undo obfuscation
     Params: ClassVar[type[CheckParams]] = InjectionParams
 
     async def score(self, ctx: ScoreContext) -> Score:

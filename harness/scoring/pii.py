@@ -63,7 +63,7 @@ class PiiParams(CheckParams):
 @register
 class Pii:
     type: ClassVar[str] = "pii"
-    version: ClassVar[str] = "2"  # 2: more phone layouts and regions
+    version: ClassVar[str] = "3"  # 2: more phone layouts and regions; 3: obfuscated forms
     Params: ClassVar[type[CheckParams]] = PiiParams
 
     async def score(self, ctx: ScoreContext) -> Score:

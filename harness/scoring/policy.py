@@ -123,7 +123,7 @@ def _remap(f: Finding, text: str, span: tuple[int, int]) -> Finding:
 @register
 class Policy:
     type: ClassVar[str] = "policy"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"  # 3: phrases found through obfuscation
     Params: ClassVar[type[CheckParams]] = PolicyParams
 
     async def score(self, ctx: ScoreContext) -> Score:

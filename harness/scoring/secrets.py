@@ -36,7 +36,7 @@ class SecretsParams(CheckParams):
 @register
 class Secrets:
     type: ClassVar[str] = "secrets"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: secrets found through obfuscation
     Params: ClassVar[type[CheckParams]] = SecretsParams
 
     async def score(self, ctx: ScoreContext) -> Score:
