@@ -363,7 +363,7 @@ def _open_reasons(r: GateResult) -> list[str]:
         out.append("nothing to decide: no SLO objectives and no baseline")
     for o in r.slo.results:
         if o.status == "undecided":
-            more = f"; about {o.needed_n} observations would decide" if o.needed_n else ""
+            more = f"; {o.needed_text()}" if o.needed_n else ""
             out.append(f"SLO {o.metric} not yet decidable: {_fmt(o.value.value)} "
                        f"[{_fmt(o.value.low)}, {_fmt(o.value.high)}] vs {o.bound_text()}{more}")
         elif o.status == "unmeasured":

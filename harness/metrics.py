@@ -438,7 +438,9 @@ def load_run(store: Any, ref: str, *, model: str | None = None,
         m.get("label") or m["ref"] for m in run["models"] or []]
     if model is None and len(models) > 1:
         raise UsageError(
-            f"run {run['id']} has several models ({', '.join(models)}): pick one with --model")
+            f"run {run['id']} has {len(models)} models ({', '.join(models)}) and this decides "
+            f"one system: pick one with --model, e.g. --model {models[0]} (`harness report "
+            f"{run['id']} --format md` shows them side by side)")
     if model is not None:
         if model not in models:
             raise UsageError(f"run {run['id']} has no model {model!r} (it has {models})")

@@ -9,6 +9,7 @@ Two families:
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -98,6 +99,11 @@ class ModelSpec(FileModel):
 
     ref: str = Field(description="provider:model, e.g. openai:gpt-4o-mini or local:smollm2.")
     label: str | None = Field(default=None, description="Name used in results; default: ref.")
+    prompt: str | None = Field(
+        default=None,
+        description="Suite models only: the `prompts:` variant this model runs with; "
+        "default: every variant, each as its own model named MODEL@PROMPT.",
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="Overrides suite params.")
     base_url: str | None = Field(default=None, description="For openai: / anthropic: servers.")
     options: dict[str, Any] = Field(
@@ -186,6 +192,11 @@ class Suite(FileModel):
     )
     params: dict[str, Any] = Field(default_factory=dict, description="Generation parameters.")
     prompt: Prompt = Field(default_factory=Prompt)
+    prompts: dict[str, Prompt] | None = Field(
+        default=None,
+        description="Named prompt variants, instead of `prompt`: every model runs each one, "
+        "and each model x prompt is reported as its own system, named MODEL@PROMPT.",
+    )
     rubric: str | list[str] | None = Field(default=None, description="Rubric file(s), relative.")
     checks: list[CheckSpec] = Field(
         default_factory=list, description="Checks applied to every case of this suite."
@@ -201,9 +212,49 @@ class Suite(FileModel):
     def _params_answer_whole(cls, value: dict[str, Any]) -> dict[str, Any]:
         return _whole_answers(value)
 
+    @model_validator(mode="after")
+    def _one_kind_of_prompt(self) -> Suite:
+        if self.prompts is None:
+            return self
+        if "prompt" in self.model_fields_set:
+            raise ValueError("set `prompt` or `prompts` (named variants), not both")
+        if not self.prompts:
+            raise ValueError("`prompts` needs at least one named prompt")
+        bad = [n for n in self.prompts if not re.fullmatch(NAME_PATTERN, n)]
+        if bad:
+            raise ValueError(f"prompt name {bad[0]!r} must match {NAME_PATTERN}")
+        return self
+
     def models(self) -> list[ModelSpec]:
         raw = self.model if isinstance(self.model, list) else [self.model] if self.model else []
         return [ModelSpec(ref=m) if isinstance(m, str) else m for m in raw]
+
+    def prompt_named(self, name: str | None) -> Prompt:
+        """The prompt a model runs with: its `prompts:` variant, else `prompt`."""
+        if name is None or self.prompts is None:
+            return self.prompt
+        return self.prompts[name]
+
+    def with_prompts(self, models: list[ModelSpec]) -> list[ModelSpec]:
+        """Each model once per prompt variant (`prompts:`), named MODEL@PROMPT; a model that
+        names its `prompt` runs that one only. Without `prompts:` the models as given."""
+        if self.prompts is None:
+            if named := [m.name for m in models if m.prompt is not None]:
+                raise ValueError(f"model {named[0]} names a prompt, but the suite has no "
+                                 "`prompts:` variants")
+            return models
+        out = []
+        for m in models:
+            if m.prompt is not None and m.prompt not in self.prompts:
+                raise ValueError(f"model {m.name}: no prompt {m.prompt!r} in `prompts:` "
+                                 f"(it has {', '.join(self.prompts)})")
+            for name in [m.prompt] if m.prompt else list(self.prompts):
+                if m.prompt is not None and m.label is not None:
+                    out.append(m)  # named and pinned by its author: kept as written
+                else:
+                    out.append(m.model_copy(update={"label": f"{m.name}@{name}",
+                                                    "prompt": name}))
+        return out
 
 
 class Objective(FileModel):

@@ -140,6 +140,10 @@ def resolve_models(
         raise UsageError(
             f"{loaded.path}: no model to run: set `model:` in the suite or pass --model"
         )
+    try:  # with `prompts:`, each model x prompt is one system, named MODEL@PROMPT
+        models = loaded.suite.with_prompts(models)
+    except ValueError as exc:
+        raise UsageError(f"{loaded.path}: {exc}") from None
     models = [effective_spec(spec) for spec in apply_prices(models, prices)]  # checks refs
     for spec in models:
         own_price(spec.options, f"model {spec.name}")  # a malformed price fails here, early
@@ -284,21 +288,24 @@ class _Run:
         self.writer = writer
         self.on_result = on_result
         self.checks = checks
-        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.messages: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self.stop_reason: str | None = None
         self.counts = {"pass": 0, "fail": 0, "error": 0}
 
-    def _messages(self, case: Case) -> list[dict[str, Any]]:
-        msgs = self.messages.get(case.id)
+    def _messages(self, case: Case, prompt: str | None = None) -> list[dict[str, Any]]:
+        """The case's messages as `prompt` (a `prompts:` variant; None: the suite's) renders
+        them, rendered once per case and prompt."""
+        key = (case.id, prompt)
+        msgs = self.messages.get(key)
         if msgs is None:
-            msgs = self.messages[case.id] = render_messages(self.loaded, case)
+            msgs = self.messages[key] = render_messages(self.loaded.for_prompt(prompt), case)
         return msgs
 
     def _request(self, attempt: Attempt) -> Request:
         case, spec = attempt.case, attempt.model
         return Request(
             model=parse_ref(spec.ref)[1],
-            messages=self._messages(case),
+            messages=self._messages(case, spec.prompt),
             params={**self.loaded.suite.params, **spec.params},
             tools=case.tools,
             case_id=case.id,
@@ -450,9 +457,11 @@ def dry_run(
     _scorer_plan(loaded)  # the checks are validated as a run validates them
     planned = []
     for case in loaded.cases:
-        messages = render_messages(loaded, case)
+        rendered: dict[str | None, list[dict[str, Any]]] = {}
         for spec in models:
-            planned.append(PlannedRequest(case, spec, messages,
+            if spec.prompt not in rendered:
+                rendered[spec.prompt] = render_messages(loaded.for_prompt(spec.prompt), case)
+            planned.append(PlannedRequest(case, spec, rendered[spec.prompt],
                                           {**loaded.suite.params, **spec.params}))
     return planned, selection, models
 
@@ -593,7 +602,8 @@ def _open_run(
         planned = len(loaded.suite.cases) * len(models) * config.repeats
         store.create_run(spec, planned)
         cases = [c for c in loaded.suite.cases if isinstance(c, Case)]
-        store.write_cases(spec.run_id, [(c, render_messages(loaded, c)) for c in cases])
+        first = loaded.for_prompt(None)  # with `prompts:`, the snapshot is the first's
+        store.write_cases(spec.run_id, [(c, render_messages(first, c)) for c in cases])
         return spec.run_id, models, set(), config.repeats, stacks
     run = store.get_run(config.resume)
     if run["status"] == "complete" and not config.retry_errors:
@@ -620,7 +630,10 @@ def _open_run(
 def _resume_models(stored: list[ModelSpec], loaded: LoadedSuite) -> list[ModelSpec]:
     """The run's models, taken from the suite file where it names them: the store keeps
     secrets redacted, so options such as literal headers must come from the file again."""
-    in_file = {m.name: m for m in loaded.suite.models()}
+    try:
+        in_file = {m.name: m for m in loaded.suite.with_prompts(loaded.suite.models())}
+    except ValueError:
+        in_file = {}
     return [_keep_price(in_file.get(m.name, m), m) for m in stored]
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -61,6 +61,26 @@ class ObjectiveResult:
                  f"<= {o.max:g}" if o.max is not None else ""]
         return " and ".join(p for p in parts if p)
 
+    @property
+    def too_few_for_percentile(self) -> bool:
+        """A percentile objective left open because no bound exists yet on the side that
+        would decide (an order-statistic bound needs `needed_n` observations at all)."""
+        o, v = self.spec.objective, self.value
+        return (self.status == "undecided" and v.kind == "percentile" and bool(self.needed_n)
+                and ((o.max is not None and v.high is None)
+                     or (o.min is not None and v.low is None)))
+
+    def needed_text(self) -> str:
+        """How many observations would decide an undecided objective, and why; '' if unknown.
+        E.g. `at least 72 observations are needed to bound a p95 ; this run has 12`."""
+        if self.status != "undecided" or not self.needed_n:
+            return ""
+        if self.too_few_for_percentile:
+            q = resolve(self.metric).q
+            return (f"at least {self.needed_n:,} observations are needed to bound a "
+                    f"p{q:g}; this run has {self.value.n:,}")
+        return f"about {self.needed_n:,} observations would decide"
+
     def as_dict(self) -> dict[str, Any]:
         used = self.budget_used
         return {
@@ -70,7 +90,7 @@ class ObjectiveResult:
             "low": self.value.low, "high": self.value.high, "n": self.value.n,
             "budget_used": None if used is None or math.isinf(used) else used,
             "budget_exhausted": used is not None and used >= 1,
-            "needed_n": self.needed_n, "reason": self.reason,
+            "needed_n": self.needed_n, "needed_text": self.needed_text(), "reason": self.reason,
         }
 
 
@@ -139,7 +159,10 @@ def evaluate_objective(
         needed = _needed(value, spec.objective, z, power)
         if needed is None and metric.q is not None:
             needed = _needed_for_percentile(value, metric.q, z)
-    return ObjectiveResult(spec, value, status, budget, needed, _reason(value, status))
+    result = ObjectiveResult(spec, value, status, budget, needed, _reason(value, status))
+    if result.too_few_for_percentile:
+        return replace(result, reason=f"too few observations for a p{metric.q:g} bound")
+    return result
 
 
 def _status(v: MetricValue, o: Objective) -> Status:

@@ -156,7 +156,8 @@ def summarize(
         **_first_time_and_repeats(units, cases),
     }
     if len(models) > 1:
-        summary["by_model"] = {m: summarize([r for r in rows if r["model"] == m]) for m in models}
+        summary["by_model"] = {m: summarize([r for r in rows if r["model"] == m], cases=cases)
+                               for m in models}
     return summary
 
 

@@ -329,3 +329,25 @@ def test_ctrl_c_during_routing_waits_for_the_queue(
         main(["run", str(_failing_suite(tmp_path, server.base_url)), "--db", str(db)])
     assert exited.value.code == 130
     assert _queued(db) == 3
+
+
+def test_error_rate_incomplete_status_line_agrees_with_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_fake_openai
+) -> None:
+    """Issue 13, 17a: a run with errors printed `status complete` beside `incomplete: ...`
+    and exited 3, and never said the default --max-error-rate is 0 nor how to change it."""
+    from harness.testing.faults import FaultPlan
+
+    server = make_fake_openai(faults=FaultPlan(fail_first=2, fail_first_with="400"))
+    db = str(tmp_path / "h.db")
+    path = suite_file(tmp_path, server.base_url, n=6)
+    code, out, err = harness(capsys, "run", str(path), "--db", db, "-j", "1", "--no-cache")
+    assert code == 3
+    assert "status complete" not in out
+    status = next(line for line in out.splitlines() if "status " in line)
+    assert "status incomplete" in status and "2 of 6 results are errors" in status, status
+    assert "--max-error-rate 0 (the default" in status
+    assert "--max-error-rate 0.34" in err and "--retry-errors" in err  # how to accept them
+    code, out, err = harness(capsys, "run", str(path), "--db", db, "-j", "1", "--no-cache",
+                             "--max-error-rate", "0.34")
+    assert code == 0 and "status complete" in out, err

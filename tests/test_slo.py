@@ -110,3 +110,36 @@ def test_objectives_come_from_the_suite_and_are_checked_against_stored_hashes(
     suite.unlink()
     gone = sheet_for_run(load_run(store, run))
     assert not gone.available and gone.verdict == "UNDECIDED" and "gone" in gone.warnings[0]
+
+
+def test_every_view_says_how_many_observations_bound_a_percentile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13, 17b: a p95 of 12 results was UNDECIDED against a bound 50x away, and no
+    view said that a p95 bound needs at least 72 observations (0.95^72 <= 0.025)."""
+    import re
+
+    from gate_fixtures import run_sim, sim_suite
+
+    from harness.cli import main
+
+    suite = sim_suite(tmp_path, [f"c{i}" for i in range(12)],
+                      slo="  latency.p95_ms: {max: 5000}\n")
+    db = str(tmp_path / "h.db")
+    store = RunStore(open_db(db))
+    run_id = run_sim(store, suite)
+    wanted = "at least 72 observations are needed to bound a p95; this run has 12"
+
+    outputs = {}
+    for fmt in ("md", "html"):
+        target = tmp_path / f"r.{fmt}"
+        with pytest.raises(SystemExit) as done:
+            main(["report", run_id, "--format", fmt, "-o", str(target), "--db", db])
+        assert done.value.code in (0, None)
+        outputs[fmt] = target.read_text(encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["gate", run_id, "--db", db])
+    outputs["terminal"] = capsys.readouterr().out
+    for view, text in outputs.items():
+        flat = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text))
+        assert wanted in flat, f"the {view} view does not say how many observations bound a p95"

@@ -41,14 +41,15 @@ def print_dry_run(suites: tuple[str, ...], config: Any) -> None:
             ref = f" ({spec.ref})" if spec.ref != spec.name else ""
             out.print(f"model {spec.name}{ref}"
                       + (f"  params: {_params(params)}" if params else ""), markup=False)
-        shown: set[str] = set()
+        shown: set[tuple[str, str | None]] = set()
         for request in planned:
-            case = request.case
-            if case.id in shown:  # the messages are the same for every model
+            case, prompt = request.case, request.model.prompt
+            if (case.id, prompt) in shown:  # the same for every model (of one prompt)
                 continue
-            shown.add(case.id)
+            shown.add((case.id, prompt))
             tags = f"  [{', '.join(case.tags)}]" if case.tags else ""
-            out.print(f"\n--- case {case.id}{tags}", markup=False)
+            variant = f"  (prompt {prompt})" if prompt else ""
+            out.print(f"\n--- case {case.id}{tags}{variant}", markup=False)
             for message in request.messages:
                 out.print(f"{message.get('role', '?')}: {_content(message.get('content'))}",
                           markup=False)

@@ -51,16 +51,27 @@ def _plain(md: str) -> str:
 @_db_option
 def compare(base: str, cand: str, fmt: str, metrics: tuple[str, ...], model: str | None,
             output: str | None, db_path: str | None) -> None:
-    """Paired comparison of two runs: cases that moved, metrics with intervals and p-values."""
+    """Paired comparison of two runs: cases that moved, metrics with intervals and p-values.
+
+    Runs of several models, without --model: each model is compared with the model of the
+    same name in the other run, pair by pair."""
     from harness.compare import compare_runs
     from harness.metrics import load_run
     from harness.reporting.markdown import compare_markdown
+    from harness.side_by_side import compare_models, several_models
 
     store = _store(db_path)
-    comp = compare_runs(load_run(store, base, model=model), load_run(store, cand, model=model),
-                        list(metrics) or None)
-    text = (json.dumps(comp.as_dict(), indent=2, default=str) + "\n" if fmt == "json"
-            else compare_markdown(comp))
+    if model is None and several_models(store, base, cand):
+        from harness.reporting.side_by_side import paired_markdown
+
+        pairs = compare_models(store, base, cand, list(metrics) or None)
+        text = (json.dumps(pairs.as_dict(), indent=2, default=str) + "\n" if fmt == "json"
+                else paired_markdown(pairs))
+    else:
+        comp = compare_runs(load_run(store, base, model=model),
+                            load_run(store, cand, model=model), list(metrics) or None)
+        text = (json.dumps(comp.as_dict(), indent=2, default=str) + "\n" if fmt == "json"
+                else compare_markdown(comp))
     if output and fmt == "text":
         text = _plain(text)
     if output:

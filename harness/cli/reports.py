@@ -63,11 +63,22 @@ def report(run_ref: str, fmt: str, baseline: str | None, model: str | None,
 
 def _render_report(store: object, run_id: str, fmt: str, baseline: str | None,
                    model: str | None) -> str:
-    """One renderer per format; md and junit are the gate's (SLO sheet, comparison, cases)."""
+    """One renderer per format; md and junit are the gate's (SLO sheet, comparison, cases).
+
+    A run of several models without --model: md and html show the models side by side, json
+    adds them under `models`; junit (one verdict) still needs --model."""
     if fmt == "json":
         from harness.reporting.json_report import report_json
 
-        return report_json(store, run_id)  # type: ignore[arg-type]
+        return report_json(store, run_id, model=model)  # type: ignore[arg-type]
+    if model is None and fmt in ("md", "html"):
+        from harness.side_by_side import run_models, side_by_side
+
+        if len(run_models(store, run_id)) > 1:
+            from harness.reporting import side_by_side as render
+
+            sbs = side_by_side(store, run_id)
+            return render.models_markdown(sbs) if fmt == "md" else render.models_html(sbs)
     if fmt == "html":
         from harness.reporting.html import ReportOptions, report_html
 

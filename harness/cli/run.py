@@ -104,6 +104,10 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
     summary = summarize_run(store, outcome.run_id, budget_usd=config.budget_usd)
     from harness.reporting.console import summary_renderable
 
+    if (too_many := _error_rate_exceeded(summary, config)) is not None:
+        # every attempt finished (stored status `complete`), but the errors make the run
+        # incomplete for the exit code: the status line says so, and which threshold did it
+        run = {**run, "status": f"incomplete: {too_many}"}
     out.print(summary_renderable(run, summary))
     _print_failures(store, outcome.run_id, show_failures)
     err.print(routed, markup=False)
@@ -177,14 +181,26 @@ def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: s
     if outcome.status == "budget_exhausted":
         err.print(f"[yellow]budget spent[/]: stopped cleanly. Resume with more --budget: {resume}")
         return True
-    answered = summary["results"]
-    if answered and summary["error"] / answered > config.max_error_rate:
+    if (too_many := _error_rate_exceeded(summary, config)) is not None:
+        accept = math.ceil(summary["error"] / summary["results"] * 100) / 100
         err.print(
-            f"[yellow]incomplete[/]: {summary['error']} of {answered} results are errors "
-            f"(limit {config.max_error_rate:.0%}). Retry them with: {resume} --retry-errors"
+            f"[yellow]incomplete[/]: {too_many} (exit 3). Retry them with: {resume} "
+            f"--retry-errors, or accept this share of errors with --max-error-rate {accept:g}"
         )
         return True
     return False
+
+
+def _error_rate_exceeded(summary: dict[str, Any], config: Any) -> str | None:
+    """Why the errors make the run incomplete, naming the threshold (None: they do not)."""
+    answered, errors = summary["results"], summary["error"]
+    if not answered or errors / answered <= config.max_error_rate:
+        return None
+    limit = config.max_error_rate
+    which = ("--max-error-rate 0 (the default: any error makes a run incomplete)"
+             if limit == 0 else f"--max-error-rate {limit:g}")
+    return (f"{errors} of {answered} results are errors ({errors / answered:.0%}), "
+            f"above {which}")
 
 
 class FiniteFloat(click.FloatRange):

@@ -248,8 +248,14 @@ def individuals_chart(
     reference: int,
     settings: RuleSettings | None = None,
     counts: Sequence[int] | None = None,
+    floor: float | None = None,
+    ceiling: float | None = None,
 ) -> Chart:
     """An individuals (X) chart with centre and σ from the first `reference` runs.
+
+    `floor` and `ceiling` are the values the metric can take at all (0 for a latency, a cost
+    or a count; 1 for a score): a control limit beyond them is drawn at them, since no run
+    can cross it (a latency limit of -120 ms reads as a bug). The z of each run is unchanged.
 
     Both are estimates from m reference runs, so a new run's deviation is a prediction
     error: t = (x - mean) / (σ sqrt(1 + 1/m)), with about 0.62 (m - 1) degrees of freedom for
@@ -271,8 +277,11 @@ def individuals_chart(
     spread = sigma * math.sqrt(1 + 1 / m)
     df = max(1.0, 0.62 * (m - 1))
     half = spread * t_quantile_for_z(3.0, df)
+    low, high = center - half, center + half
+    low = low if floor is None else max(floor, low)
+    high = high if ceiling is None else min(ceiling, high)
     points = tuple(
-        Point(r, v, n, center, center - half, center + half,
+        Point(r, v, n, center, low, high,
               None if v is None else normal_score_of_t((v - center) / spread, df), 1 / (m + 1))
         for r, v, n in zip(run_ids, values, counts, strict=True)
     )

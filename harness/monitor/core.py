@@ -212,7 +212,9 @@ def metric_chart(name: str, points: Sequence[RunPoint], reference: int,
     else:
         obs = [[o.value for o in metric.observe(p.units)] for p in points]
         values = [aggregate(metric.kind, v, metric.q) for v in obs]
-        chart = individuals_chart(ids, values, reference, settings, [len(v) for v in obs])
+        # every metric is non-negative (latency, cost, tokens, counts, scores); scores <= 1
+        chart = individuals_chart(ids, values, reference, settings, [len(v) for v in obs],
+                                  floor=0.0, ceiling=1.0 if metric.bounded else None)
     if all(pt.value is None for pt in chart.points):
         return MetricChart(name, metric.higher_is_better, None, "no observations in any run")
     return MetricChart(name, metric.higher_is_better, chart, chart.note)

@@ -79,7 +79,9 @@ class Registry:
         self._entry_points_loaded = True
         for point in entry_points(group=ENTRY_POINT_GROUP):
             if point.name in self._targets:
-                log.debug("entry point %s ignored: provider already registered", point.name)
+                what = "a built-in provider" if point.name in BUILTINS else "already registered"
+                log.warning("warning: provider plugin %r (%s) refused: %r is %s and a plugin "
+                            "cannot replace it", point.name, point.value, point.name, what)
             else:
                 self._targets[point.name] = point
 

@@ -87,7 +87,11 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
         f" ({summary['missing']} not run)" if summary.get("missing") else "",
     )
     excluded = "errors and unchecked excluded" if summary.get("unchecked") else "errors excluded"
-    lines: list[Any] = [head, Text(f"pass rate ({excluded}): {_pct(summary['pass_rate'])}")]
+    lines: list[Any] = []
+    if by_model := summary.get("by_model"):  # each model its own system; the total labelled
+        lines += [models_table(by_model),
+                  Text(f"all {len(by_model)} models combined (not one system):", style="bold")]
+    lines += [head, Text(f"pass rate ({excluded}): {_pct(summary['pass_rate'])}")]
     if subset := CaseSelection.note(run.get("spec")):  # never read as the whole suite
         lines.append(Text(subset, style="yellow"))
     lines += _first_time_lines(summary)
@@ -122,6 +126,26 @@ def summary_renderable(run: dict[str, Any], summary: dict[str, Any]) -> Group:
     lines += _cost_lines(summary)
     lines.append(Text.assemble(("run ", "bold"), (run["id"], "cyan"), f"  status {run['status']}"))
     return Group(*lines)
+
+
+def _cost(summary: dict[str, Any]) -> str:
+    cost = summary["cost_usd"]
+    return "unknown" if cost["total"] is None else f"${cost['total']:.4f}"
+
+
+def models_table(by_model: dict[str, dict[str, Any]]) -> Table:
+    """One row per model of a multi-model run: its own pass rate and right first time (Wilson
+    95% intervals), errors, latency and cost, side by side; never merged into one total."""
+    table = Table(title="by model (Wilson 95% interval)", title_justify="left")
+    table.add_column("model", no_wrap=True, min_width=max(map(len, by_model), default=5))
+    for col in ("pass rate", "right first time", "error", "latency p50 / p95", "cost"):
+        table.add_column(col, justify="right")
+    for name, s in by_model.items():
+        lat = s["latency_ms"]
+        first = s.get("right_first_time")
+        table.add_row(escape(name), _pct(s["pass_rate"]), _pct(first) if first else "n/a",
+                      str(s["error"]), f"{ms(lat['p50'])} / {ms(lat['p95'])}", _cost(s))
+    return table
 
 
 def runs_table(rows: list[dict[str, Any]]) -> Table:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.errors import UsageError
 from harness.metrics import judged
 from harness.store import RunStore
-from harness.summary import run_rows, summarize_run
+from harness.summary import run_rows, summarize, summarize_run
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -61,19 +62,39 @@ def _case(row: dict[str, Any]) -> dict[str, Any]:
     return case
 
 
-def build_report(store: RunStore, run_ref: str) -> dict[str, Any]:
-    """`{"run": lineage, "summary": ..., "cases": [...]}` for one stored run."""
+def build_report(store: RunStore, run_ref: str, model: str | None = None) -> dict[str, Any]:
+    """`{"run": lineage, "summary": ..., "cases": [...]}` for one stored run.
+
+    With several models: `models` holds them side by side (`harness.side_by_side`), and the
+    summary's `by_model` each one's own summary. `model` reports on that one model only."""
+    from harness.side_by_side import run_models, side_by_side
+
     run = store.get_run(run_ref)
     rows = run_rows(store, run["id"])
     lineage = {k: v for k, v in run.items() if k != "spec"}
     lineage["git_dirty"] = None if run["git_dirty"] is None else bool(run["git_dirty"])
-    return {
+    models = run_models(store, run["id"])
+    if model is not None:
+        if model not in models:
+            raise UsageError(f"run {run['id']} has no model {model!r} (it has {models})")
+        rows = [r for r in rows if r["model"] == model]
+        summary = summarize(rows, cases=store.get_cases(run["id"]))
+        summary["human_verdicts"] = sum(1 for r in rows if "human_verdict" in r)
+    else:
+        summary = summarize_run(store, run["id"])
+    report = {
         "report_version": REPORT_SCHEMA_VERSION,
         "run": lineage,
-        "summary": summarize_run(store, run["id"]),
+        "summary": summary,
         "cases": [_case(r) for r in rows],
     }
+    if model is None and len(models) > 1:
+        report["models"] = side_by_side(store, run["id"]).as_dict()
+    else:
+        report["model"] = model or (models[0] if models else None)
+    return report
 
 
-def report_json(store: RunStore, run_ref: str) -> str:
-    return json.dumps(build_report(store, run_ref), indent=2, ensure_ascii=False) + "\n"
+def report_json(store: RunStore, run_ref: str, model: str | None = None) -> str:
+    report = build_report(store, run_ref, model)
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

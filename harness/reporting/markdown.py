@@ -129,7 +129,7 @@ def _slo_row(r: ObjectiveResult) -> list[str]:
         else f"{used:.0%}"
     status = STATUS_ICONS[r.status]
     if r.status == "undecided" and r.needed_n:
-        status += f" (~{r.needed_n:,} needed)"
+        status += f" ({esc(r.needed_text())})"
     elif r.status == "unmeasured" and r.reason:
         status += f": {esc(r.reason, 80)}"
     return [code(r.metric), esc(r.bound_text()), _metric_value(r.value), str(r.value.n), status,

@@ -150,7 +150,10 @@ def estimate(source: Any, run_id: str) -> dict[str, Any]:
     - `corrected`: the difference estimator, automatic rate + sum((y_i - a_i) / pi_i) / N:
       the automatic verdicts corrected by what people changed; also unbiased, and with a
       much smaller variance when the scorers are mostly right.
-    Intervals: normal approximation with the Poisson-sampling variance, clipped to 0..1.
+    Intervals: normal approximation with the Poisson-sampling variance, widened to cover
+    each sampled stratum's Wilson interval (see `_strata_widening`), clipped to 0..1. The
+    variance alone is zero when the decisions agree (one decision, or none that differs from
+    the scorer), which claimed certainty from a handful of verdicts (issue 13).
     """
     db = database(source)
     auto = _auto_counts(db, run_id)
@@ -168,13 +171,58 @@ def estimate(source: Any, run_id: str) -> dict[str, Any]:
     pis = [it["inclusion_prob"] * second["share"][it["inclusion_prob"]] for it in decided]
     y = [1.0 if it["verdict"] == "pass" else 0.0 for it in decided]
     a = [1.0 if it["auto_outcome"] == "pass" else 0.0 for it in decided]
-    out["ipw"] = _ht(y, pis, n, 0.0)
-    out["corrected"] = _ht([yi - ai for yi, ai in zip(y, a, strict=True)], pis, n,
-                           auto["k"] / n)
+    out["ipw"] = _widen(_ht(y, pis, n, 0.0), _strata_widening(y, pis, n))
+    more = _strata_widening([float(yi > ai) for yi, ai in zip(y, a, strict=True)], pis, n)
+    less = _strata_widening([float(yi < ai) for yi, ai in zip(y, a, strict=True)], pis, n)
+    # corrections up (people passed what the scorer failed) push the rate up, and down ones
+    # down: the upper end takes the plausible excess of the first and shortfall of the second
+    out["corrected"] = _widen(
+        _ht([yi - ai for yi, ai in zip(y, a, strict=True)], pis, n, auto["k"] / n),
+        (more[0] + less[1], more[1] + less[0]))
+    notes = []
+    if len(decided) < FEW_DECISIONS:
+        notes.append(f"only {len(decided)} decision{'s' if len(decided) != 1 else ''}: "
+                     "the intervals are wide until more results are reviewed")
     if routing["sample_rate"] <= 0 and routing["risk"] != "high":
-        out["note"] = ("sample_rate is 0: results without a signal could never be reviewed, "
-                       "so these estimates cover only the flagged ones")
+        notes.append("sample_rate is 0: results without a signal could never be reviewed, "
+                     "so these estimates cover only the flagged ones")
+    if notes:
+        out["note"] = "; ".join(notes)
     return out
+
+
+FEW_DECISIONS = 10  # below this many decisions the estimate says so in its note
+
+
+def _strata_widening(values: list[float], pis: list[float], n: int) -> tuple[float, float]:
+    """How far (down, up) the true share of a 0/1 value among all n results may lie from
+    its Horvitz-Thompson estimate, stratum by stratum of inclusion probability.
+
+    A stratum of d decisions at probability pi stands for d / pi results; its share k / d has
+    a Wilson interval at n = d, and only the part of the stratum not reviewed is uncertain
+    (finite-population factor sqrt(1 - pi); a census, pi = 1, adds nothing). The strata are
+    added up linearly, which is conservative. One decision at pi = 0.25 among 4 results
+    leaves the share anywhere in [0, 0.68], never the point [0, 0] the variance gives.
+    """
+    strata: dict[float, list[float]] = defaultdict(list)
+    for v, p in zip(values, pis, strict=True):
+        strata[p].append(v)
+    down = up = 0.0
+    for p, vs in strata.items():
+        if p >= 1:
+            continue
+        d, k = len(vs), sum(vs)
+        low, high = wilson(round(k), d)
+        weight = d / p * math.sqrt(1 - p) / n
+        down += (k / d - low) * weight
+        up += (high - k / d) * weight
+    return down, up
+
+
+def _widen(interval: dict[str, Any], by: tuple[float, float]) -> dict[str, Any]:
+    value = interval["value"]
+    return {**interval, "low": max(0.0, min(interval["low"], value - by[0])),
+            "high": min(1.0, max(interval["high"], value + by[1]))}
 
 
 def _auto_counts(db: Any, run_id: str) -> dict[str, int]:

@@ -1,16 +1,22 @@
 """Check types by name. Built-ins register exactly as a third-party package would.
 
 Third parties expose scorers through the entry point group `harness.scorers`; each entry
-point names a Scorer class.
+point names a Scorer class. A plugin never replaces a built-in check type (nor one an earlier
+plugin took): it is refused with one warning line naming it. A plugin that cannot be loaded
+(an import error, no `type`) is skipped with one warning line; a suite that uses its check
+type gets that line in the "unknown check type" error. Neither is a traceback, and suites
+that do not use the plugin run as usual.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.metadata import entry_points
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,12 +24,36 @@ from harness.errors import UsageError
 from harness.models import CheckSpec
 from harness.scoring.base import CheckParams, Scorer
 
+log = logging.getLogger("harness.scoring")
+
+ENTRY_POINT_GROUP = "harness.scorers"
 _SCORERS: dict[str, type[Scorer]] = {}
+# entry point name (and the check type it claimed, when known) -> why it is not available
+_PLUGIN_PROBLEMS: dict[str, str] = {}
+
+
+class PluginRefused(UsageError):
+    """A plugin tried to register a check type that is already taken."""
+
+
+def _builtin(cls: type) -> bool:
+    return str(getattr(cls, "__module__", "")).startswith("harness.scoring.")
 
 
 def register(cls: type[Scorer]) -> type[Scorer]:
-    """Class decorator: make a scorer available under its `type`."""
-    _SCORERS[cls.type] = cls
+    """Class decorator: make a scorer available under its `type`. A class from outside
+    harness may not take a built-in type, nor one another class holds (PluginRefused)."""
+    name = cls.type
+    held = _SCORERS.get(name)
+    same = held is not None and (held is cls or (held.__module__, held.__qualname__)
+                                 == (cls.__module__, cls.__qualname__))
+    if not _builtin(cls) and not same and (name in BUILTIN_MODULES or held is not None):
+        owner = "a built-in check type" if name in BUILTIN_MODULES or (
+            held is not None and _builtin(held)) else f"already taken by {held.__module__}"
+        raise PluginRefused(
+            f"check type {name!r} is {owner}; {cls.__module__}.{cls.__qualname__} cannot "
+            "replace it (give the plugin's scorer another `type`)")
+    _SCORERS[name] = cls
     return cls
 
 
@@ -53,9 +83,37 @@ def _load() -> dict[str, type[Scorer]]:
     for info in pkgutil.iter_modules(package.__path__):
         if info.name not in _NOT_SCORERS and not info.name.startswith("_"):
             importlib.import_module(f"harness.scoring.{info.name}")
-    for ep in entry_points(group="harness.scorers"):
-        register(ep.load())
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        _load_plugin(ep)
     return _SCORERS
+
+
+def _load_plugin(ep: Any) -> None:
+    """Register one plugin's scorer; a failure is one warning line, never an exception."""
+    dist = getattr(getattr(ep, "dist", None), "name", None)
+    where = f"{ep.value}" + (f", from {dist}" if dist else "")
+    try:
+        cls = ep.load()
+        name = getattr(cls, "type", None)
+        if not isinstance(cls, type) or not isinstance(name, str) or not name:
+            raise TypeError(f"{ep.value} is not a scorer class with a `type`")
+        register(cls)
+    except PluginRefused as exc:
+        problem = f"check plugin {ep.name!r} ({where}) refused: {exc}"
+    except Exception as exc:  # noqa: BLE001 - any failure of third-party code is reported
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        problem = (f"check plugin {ep.name!r} ({where}) cannot be loaded: "
+                   f"{type(exc).__name__}{': ' + detail if detail else ''}")
+        _PLUGIN_PROBLEMS[ep.name] = problem
+    else:
+        return
+    log.warning("warning: %s", problem)
+
+
+def plugin_problem(check_type: str) -> str | None:
+    """Why a plugin that would provide `check_type` (its entry point's name) is missing."""
+    _load()
+    return _PLUGIN_PROBLEMS.get(check_type)
 
 
 def _class(check_type: str) -> type[Scorer] | None:
@@ -149,6 +207,8 @@ def validate_check(spec: CheckSpec) -> CheckParams:
 def get_scorer(check_type: str) -> Scorer:
     cls = _class(check_type)
     if cls is None:
+        if problem := plugin_problem(check_type):
+            raise UsageError(f"unknown check type {check_type!r}: {problem}")
         known = ", ".join(sorted(_load()))
         raise UsageError(f"unknown check type {check_type!r} (known: {known})")
     return cls()

@@ -53,6 +53,10 @@ def _one_check(
 
 def unknown_type(kind: Any, types: CheckTypes) -> str:
     """"unknown check type 'containz' (did you mean 'contains'?) (known: contains, ...)"."""
+    from harness.scoring.registry import plugin_problem
+
+    if isinstance(kind, str) and (problem := plugin_problem(kind)):
+        return f"unknown check type {kind!r}: {problem}"  # a plugin of that name is broken
     known = sorted(types)
     close = difflib.get_close_matches(str(kind), known, n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""

@@ -71,6 +71,18 @@ class LoadedSuite:
     content_hash: str
     case_lines: dict[str, tuple[str, int]]  # case id -> (file, line), for later messages
     templates: SuiteTemplates = field(repr=False, compare=False)
+    # `prompts:` variants, compiled: name -> templates (empty without `prompts:`)
+    variants: dict[str, SuiteTemplates] = field(default_factory=dict, repr=False,
+                                                compare=False)
+
+    def for_prompt(self, name: str | None) -> LoadedSuite:
+        """The suite as one prompt variant sees it (`prompt` and `templates` are that
+        variant's); `None`: the first variant. Without `prompts:`, the suite itself."""
+        if not self.variants or self.suite.prompts is None:
+            return self
+        name = name if name is not None else next(iter(self.variants))
+        suite = self.suite.model_copy(update={"prompt": self.suite.prompts[name]})
+        return replace(self, suite=suite, templates=self.variants[name])
 
     def __str__(self) -> str:
         """One line for `harness check`: what was validated, at a glance."""
@@ -194,7 +206,13 @@ def _build_suite(doc: Document, types: CheckTypes | None) -> LoadedSuite:
     rubrics = _load_rubrics(doc, suite)
     suite = suite.model_copy(update={"cases": [case for case, _ in cases]})
     templates = compile_templates(suite, doc.path, _prompt_locator(doc))
-    _check_templates(doc, templates, cases)
+    variants = {}
+    for name, prompt in (suite.prompts or {}).items():  # every variant renders every case
+        variants[name] = compile_templates(suite.model_copy(update={"prompt": prompt}),
+                                           doc.path, _prompt_locator(doc, name))
+        _check_templates(doc, variants[name], cases, name)
+    if not variants:
+        _check_templates(doc, templates, cases)
     return LoadedSuite(
         suite=suite,
         path=doc.path,
@@ -202,6 +220,7 @@ def _build_suite(doc: Document, types: CheckTypes | None) -> LoadedSuite:
         content_hash=_suite_hash(suite, rubrics),
         case_lines={case.id: (origin.path, origin.line) for case, origin in cases},
         templates=templates,
+        variants=variants,
     )
 
 
@@ -324,25 +343,30 @@ def _load_rubrics(doc: Document, suite: Suite) -> list[LoadedRubric]:
 # --------------------------------------------------------------------------- templates
 
 
-def _prompt_locator(doc: Document) -> Locate:
+def _prompt_locator(doc: Document, name: str | None = None) -> Locate:
+    """Where a prompt key is written: `prompt.KEY`, or `prompts.NAME.KEY` for a variant."""
     def locate(key: str) -> tuple[int | None, str]:
+        if name is not None:
+            return doc.line(("prompts", name, key)), f"prompts.{name}.{key}"
         return doc.line(("prompt", key)), f"prompt.{key}"
 
     return locate
 
 
 def _check_templates(
-    doc: Document, templates: SuiteTemplates, cases: list[tuple[Case, CaseOrigin]]
+    doc: Document, templates: SuiteTemplates, cases: list[tuple[Case, CaseOrigin]],
+    name: str | None = None,
 ) -> None:
     """Render every case once now, so a missing variable fails `harness check`, not a run."""
     problems: list[Problem] = []
     for case, origin in cases:
-        problems += _case_template_problems(doc, templates, case, origin)
+        problems += _case_template_problems(doc, templates, case, origin, name)
     raise_problems(problems)
 
 
 def _case_template_problems(
-    doc: Document, templates: SuiteTemplates, case: Case, origin: CaseOrigin
+    doc: Document, templates: SuiteTemplates, case: Case, origin: CaseOrigin,
+    name: str | None = None,
 ) -> list[Problem]:
     clashes = [name for name in RESERVED if name in case.vars]
     if clashes:
@@ -353,6 +377,8 @@ def _case_template_problems(
                    "or set prompt.template")
         return [origin.problem((), message)]
     prompt = doc.data.get("prompt") if isinstance(doc.data, dict) else None
+    if name is not None and isinstance(doc.data, dict):
+        prompt = (doc.data.get("prompts") or {}).get(name)
     as_template = isinstance(prompt, dict) and prompt.get("messages") == "template"
     failure = failing_template(templates, case, as_template)
     if failure is None:
@@ -361,7 +387,7 @@ def _case_template_problems(
     if kind == "message":
         return [origin.problem(("messages", index or 0, "content"),
                                f"case '{case.id}': {template_problem(exc)}")]
-    line, where = _prompt_locator(doc)(kind)
+    line, where = _prompt_locator(doc, name)(kind)
     message = f"case '{case.id}' ({origin.where()}): {template_problem(exc)}"
     return [Problem(doc.path, line, where, message)]
 

@@ -68,3 +68,26 @@ def test_series_split_sources_models_versions_and_skip_rescores(make_store: Make
 def test_config_is_checked() -> None:
     with pytest.raises(UsageError):
         MonitorConfig(reference=1)
+
+
+def test_control_limits_of_non_negative_metrics_stop_at_zero(tmp_path) -> None:
+    """Issue 13, 17c: `harness monitor` drew latency limits below zero (-300 ms). Runs
+    whose latency swings widely put centre - 3σ below 0; the limit is drawn at 0 instead."""
+    from gate_fixtures import write_run
+
+    from harness.monitor.core import MonitorConfig, monitor
+    from harness.store import RunStore, open_db
+
+    store = RunStore(open_db(tmp_path / "h.db"))
+    for i in range(12):
+        write_run(store, {f"c{j}": [True] for j in range(5)}, suite="swing",
+                  latency_ms=20.0 if i % 2 else 900.0)
+    report = monitor(store, "swing", MonitorConfig(reference=10, metrics=("latency.p95_ms",)))
+    charts = [c for s in report.series for c in s.charts if c.chart is not None]
+    latency = next(c for c in charts if c.metric == "latency.p95_ms")
+    sigma, center = latency.chart.sigma, latency.chart.center
+    assert center - 3 * sigma < 0  # the unclipped limit would be negative
+    for point in latency.chart.points:
+        assert point.low == 0.0 and point.high > center
+    data = report.as_dict()["series"][0]["metrics"]
+    assert all(p["low"] is None or p["low"] >= 0 for m in data for p in m.get("points", []))

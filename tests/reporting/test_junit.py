@@ -86,3 +86,36 @@ def test_valid_against_the_junit_schema(store: RunStore) -> None:
     schema.validate(example(store))
     broken = example(store).replace(' classname="harness.sim"', "", 1)
     assert not schema.is_valid(broken)
+
+
+def test_report_junit_failures_carry_reasons_and_no_python_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13, 17f: `harness report --format junit` (no baseline) gave failures with no
+    reason, and SLO / regression details printed `None` and raw floats."""
+    import re
+
+    from harness.cli import main
+
+    db = tmp_path / "h.db"
+    store = RunStore(open_db(db))
+    run = write_run(store, {"good": [True], "bad": [False], "broken": [None],
+                            **{f"c{i}": [True] for i in range(5)}},
+                    reason="expected '30 days' not found in the output", latency_ms=123.456)
+    target = tmp_path / "j.xml"
+    with pytest.raises(SystemExit) as done:
+        main(["report", run, "--format", "junit", "-o", str(target), "--db", str(db)])
+    assert done.value.code in (0, None)
+    xml = target.read_text(encoding="utf-8")
+    cases = structure(xml)
+    failure = cases["bad"].find("failure")
+    assert "answer: expected '30 days' not found in the output" in failure.get("message")
+    assert "answer: expected '30 days' not found in the output" in failure.text
+    error = cases["broken"].find("error")
+    assert "timeout: slow" in error.get("message") and "timeout: slow" in error.text
+    texts = [el.get("message", "") + " " + (el.text or "")
+             for doc in (xml, example(store)) for el in ET.fromstring(doc).iter()
+             if el.tag in ("failure", "error", "skipped")]
+    assert any("difference" in t for t in texts)  # the regression test's detail is checked
+    for text in texts:
+        assert not re.search(r"\bNone\b|\bnan\b|\d\.\d{6,}", text), text

@@ -94,7 +94,10 @@ def test_estimates_with_sampling_weights(store, make_run) -> None:
     assert e["ipw"]["value"] == pytest.approx(2 * len(sampled) / 100)
     # corrected: 1.0 + (10 flagged * (0 - 1) / 1) / 100 = 0.9 exactly
     assert e["corrected"]["value"] == pytest.approx(0.9)
-    assert e["corrected"]["low"] == pytest.approx(0.9)  # p=1 items carry no sampling variance
+    # the flagged (p=1) items are a census and add no uncertainty; the quiet ones people
+    # agreed with are a 50% sample, so some of the unreviewed half may still be wrong
+    # (issue 13: this was a zero-width [0.9, 0.9] from a sample)
+    assert 0.8 < e["corrected"]["low"] < 0.9 < e["corrected"]["high"] < 1.0
 
 
 def test_estimate_before_review_and_partial_review(store, make_run) -> None:
@@ -122,3 +125,24 @@ def test_queue_health_age_and_throughput(store, make_run) -> None:
     (ann,) = h["reviewers"]
     assert ann["decisions"] == 2 and ann["median_s"] == pytest.approx(60.0, abs=0.01)
     assert ann["agrees_with_auto"] == 0.5
+
+
+def test_an_estimate_from_one_decision_is_not_a_point(store, make_run) -> None:
+    """Issue 13, 17d: one human decision gave IPW and corrected estimates with zero-width
+    intervals ([0%, 0%]); the interval must say how little one verdict shows."""
+    run = make_run({f"c{i}": [score("judge", "pass", confidence=0.1)] for i in range(4)})
+    route_run(store, run, policy=RoutePolicy("high", 0, 0.6, "t"), at=T0)
+    first = list_items(store)[0]
+    decide(store, first["id"], "ann", Decision("reject", "other"), at=T0)
+    e = estimate(store, run)
+    for key in ("ipw", "corrected"):
+        v = e[key]
+        assert v["value"] == pytest.approx(0.0)
+        assert v["low"] == 0.0 and v["high"] > 0.5, (key, v)  # Wilson at n=1: up to ~68%
+    assert "only 1 decision" in e["note"]
+    # every queued item decided (a census of the flagged results): nothing is left unknown
+    for it in list_items(store, limit=10):
+        if it["status"] != "decided":
+            decide(store, it["id"], "ann", Decision("reject", "other"), at=T0)
+    e = estimate(store, run)
+    assert e["ipw"]["low"] == e["ipw"]["high"] == pytest.approx(0.0)

@@ -262,3 +262,16 @@ def test_the_negative_word_itself_is_supported() -> None:
     score = grade("The kettle must be unused before the warranty starts.",
                   context=["The kettle must be unused before the warranty starts."])
     assert score.outcome == "pass"
+
+
+def test_a_word_for_word_copy_of_a_passage_is_supported_with_high_confidence() -> None:
+    """A verbatim copy of a passage got grounding confidence 0.43 (issue 13, item 17)."""
+    score = grade(PASSAGES[0])
+    assert score.outcome == "pass" and score.confidence >= 0.95
+    assert all(claim(score, i).get("verbatim") for i in range(len(score.evidence["claims"])))
+
+
+def test_part_of_a_passage_sentence_is_not_a_verbatim_copy() -> None:
+    passage = "Critics claim that the new bridge will collapse within a decade."
+    score = grade("The new bridge will collapse within a decade.", context=[passage])
+    assert not claim(score, 0).get("verbatim")

@@ -13,6 +13,7 @@ the `[ml]` extra) through models trained with them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -72,8 +73,12 @@ def learned_verdicts(
             out.append(verdict)
             continue
         p = strict_floor(verdict, claim_model.probability(row))
+        verbatim = is_verbatim(verdict.claim, index) and not any(
+            sig.name in DEFINITIONAL for sig in verdict.signals)
         details = {**verdict.details, "p_unsupported": round(p, 3),
                    "rule_support": round(verdict.support, 3)}
+        if verbatim:
+            details["verbatim"] = True
         for key in ("similarity", "token_alignment", "content_alignment"):
             if key in row:
                 details[key] = round(row[key], 3)
@@ -86,10 +91,46 @@ def learned_verdicts(
     return out
 
 
+# An answer whose every claim is one or more whole sentences of a passage, word for word, is
+# grounded by definition; what is left is the chance that a copy was misread (a sentence split
+# in the wrong place). The claims keep the model's own probabilities: one copied sentence says
+# nothing about the others.
+VERBATIM_P = 0.02
+_NOT_WORD = re.compile(r"\W+")
+
+
+def _norm(text: str) -> str:
+    """Words only: case, spacing and punctuation do not make a copy a different text."""
+    return _NOT_WORD.sub(" ", text).strip().lower()
+
+
+def is_verbatim(claim: Claim, index: ContextIndex) -> bool:
+    """Is the claim a run of whole sentences of one passage, word for word?"""
+    wanted = _norm(claim.text)
+    if len(wanted.split()) < 3:
+        return False
+    by_passage: dict[int, list[str]] = {}
+    for sentence in index.sentences:
+        text = index.passages[sentence.passage][sentence.start:sentence.end]
+        by_passage.setdefault(sentence.passage, []).append(_norm(text))
+    for sentences in by_passage.values():
+        for i in range(len(sentences)):
+            joined = ""
+            for j in range(i, min(i + 4, len(sentences))):
+                joined = f"{joined} {sentences[j]}".strip() if joined else sentences[j]
+                if joined == wanted:
+                    return True
+                if len(joined) > len(wanted):
+                    break
+    return False
+
+
 def answer_probability(verdicts: Sequence[ClaimVerdict], text: str, mode: str) -> float:
     """Calibrated probability that the answer is not grounded in the passages."""
     _, answer_model = models(mode)
     p = answer_model.probability(answer_features(verdicts))
+    if verdicts and all(v.details.get("verbatim") for v in verdicts):
+        p = min(p, VERBATIM_P)  # every claim is a passage's own sentences, word for word
     floors = [1.0 - v.support for v in verdicts
               if any(sig.name in DEFINITIONAL for sig in v.signals)]
     return max([p, *floors])
