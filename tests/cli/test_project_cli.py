@@ -423,3 +423,28 @@ def test_cache_info_and_clear(
     assert len(store_of(db).list_runs()) == 1  # runs are untouched
     code, _, err = harness(capsys, "cache", "clear", "--db", db, "--older-than", "soon")
     assert code == 2 and "--older-than" in err and "Traceback" not in err
+
+
+def test_from_init_to_a_gated_ci_run_as_the_docs_write_it(
+    tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13, done-when: a new user goes from `harness init` to a gated run with the
+    commands docs/ci.md's workflow uses (a main run tagged `main`, a PR run, the gate with
+    its JUnit, Markdown and JSON outputs)."""
+    db = db_of(tmp_path)
+    code, _, err = harness(capsys, "run", "suite.yaml", "--db", db, "--repeats", "1",
+                           "--no-cache", "--tag", "main")
+    assert code == 0, err
+    code, _, err = harness(capsys, "run", "suite.yaml", "--db", db, "--repeats", "1",
+                           "--no-cache", "--tag", "pr-7")
+    assert code == 0, err
+    reports = project / "reports"
+    code, out, err = harness(capsys, "gate", "--db", db, "--baseline", "main",
+                             "--junit", str(reports / "junit.xml"),
+                             "--markdown", str(reports / "gate.md"),
+                             "--json", str(reports / "gate.json"))
+    assert code == 0, (out, err)
+    verdict = json.loads((reports / "gate.json").read_text())["verdict"]
+    assert verdict in ("PASS", "INCONCLUSIVE")
+    assert (reports / "junit.xml").read_text().startswith("<?xml")
+    assert verdict in (reports / "gate.md").read_text()
