@@ -13,15 +13,12 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def harness(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
+harness = run_cli  # (exit code, stdout, stderr) of `harness ARGS...`
 
 
 def suite_file(tmp_path: Path, base_url: str, n: int = 3, name: str = "suite.yaml") -> Path:

@@ -15,17 +15,14 @@ import click
 import pytest
 from gate_fixtures import write_run
 
-from harness.cli import COMMAND_MODULES, cli, main, out
+from harness.cli import COMMAND_MODULES, cli, out
 from harness.store import RunStore, open_db
+from harness.testing.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def harness(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
+harness = run_cli  # (exit code, stdout, stderr) of `harness ARGS...`
 
 
 def _commands_with_db() -> Iterator[tuple[str, ...]]:

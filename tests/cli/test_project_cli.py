@@ -11,16 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main
 from harness.models import RunSpec
 from harness.store import RunStore, open_db
+from harness.testing.cli import run_cli
 
-
-def harness(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
+harness = run_cli  # (exit code, stdout, stderr) of `harness ARGS...`
 
 
 @pytest.fixture

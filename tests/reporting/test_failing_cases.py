@@ -12,18 +12,14 @@ from pathlib import Path
 import pytest
 from gate_fixtures import write_run
 
-from harness.cli import main
 from harness.store import RunStore, open_db
+from harness.testing.cli import run_cli
 
 LENIENT = ("--max-error-rate", "0.5")  # the crash is one error: the run is still complete
 HOSTILE = "boom \\x1b[2J [red]x[/red] `tick` <b>|</b>\\nsecond line"
 
 
-def harness(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
+harness = run_cli  # (exit code, stdout, stderr) of `harness ARGS...`
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import sys
 import pytest
 from review_helpers import MODEL, score
 
-from harness.cli import main
 from harness.errors import UsageError
 from harness.metrics import load_run
 from harness.review import decisions
@@ -20,6 +19,7 @@ from harness.review.overrides import human_verdicts
 from harness.review.policy import RoutePolicy
 from harness.review.queue import QueueFilter, claim_next, get_item, list_items, release
 from harness.review.routing import route_run
+from harness.testing.cli import run_cli
 
 
 def undo(*args, **kw):
@@ -35,11 +35,7 @@ def items(store, run_id: str, status: str = "all") -> dict[str, dict]:
     return {it["case_id"]: it for it in list_items(store, flt)}
 
 
-def harness(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
+harness = run_cli  # (exit code, stdout, stderr) of `harness ARGS...`
 
 
 # --------------------------------------------------------------------------- undo
