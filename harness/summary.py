@@ -121,6 +121,25 @@ def _first_time_and_repeats(
     return out
 
 
+def verdict_counts(units: list[Any]) -> dict[str, Any]:
+    """Passes, fails, unchecked results and the pass rate of `harness.metrics` units: the
+    figures the summary, `harness report` and `harness runs` show, computed once here."""
+    return {
+        "pass": sum(1 for u in units if u.passed is True),
+        "fail": sum(1 for u in units if u.passed is False),
+        "unchecked": sum(1 for u in units if u.unchecked),
+        "pass_rate": _metric_rate(units, "pass_rate"),
+    }
+
+
+def run_verdict_counts(store: Any, run_id: str) -> dict[str, Any]:
+    """`verdict_counts` of a stored run with reviewers' verdicts applied, as `summarize_run`
+    counts them (for listings such as `harness runs`)."""
+    from harness.metrics import units_from_rows
+
+    return verdict_counts(units_from_rows(run_rows(store, run_id), store.get_cases(run_id)))
+
+
 def summarize(
     results: Iterable[dict[str, Any]],
     planned: int | None = None,
@@ -143,12 +162,9 @@ def summarize(
         "planned": planned,
         "results": len(rows),
         "missing": (planned - len(rows)) if planned is not None else None,
-        "pass": sum(1 for u in units if u.passed is True),
-        "fail": sum(1 for u in units if u.passed is False),
+        **verdict_counts(units),
         "error": counts["error"],
-        "unchecked": len(unchecked),
         "unchecked_cases": sorted(set(unchecked))[:20],
-        "pass_rate": _metric_rate(units, "pass_rate"),
         "errors_by_kind": dict(Counter(r["error_kind"] for r in rows if r["outcome"] == "error")),
         "no_checks": sum(1 for r in rows if r["outcome"] != "error" and not r["scores"]),
         "checks": _check_rows(rows),

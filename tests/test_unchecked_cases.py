@@ -7,6 +7,7 @@ They stay out of pass_rate and right_first_time, and every place that shows thos
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -141,3 +142,28 @@ def test_check_warns_about_cases_without_checks(tmp_path: Path,
     flat = " ".join(err.split())
     assert code == 0 and "14 cases have no checks" in flat and "and 4 more" in flat
     assert "m09" in flat and "m10" not in flat
+
+
+def test_runs_shows_the_pass_count_and_rate_the_report_shows(
+    capsys: pytest.CaptureFixture[str], store: RunStore, run_id: str, tmp_path: Path
+) -> None:
+    """One unchecked case and one human rejection of an automatic pass: `harness runs`
+    counts neither as a pass, as `harness report` does."""
+    route_run(store, run_id, policy=RoutePolicy("high", 0.0, 0.6, "test"))
+    item = next(it["id"] for it in list_items(store, limit=100) if it["case_id"] == "c3")
+    decide(store, item, "ann", Decision("reject", "hallucination"))
+    db = str(tmp_path / "h.db")
+    code, out, _ = harness(capsys, "report", run_id, "--format", "json", "-o", "-",
+                           "--db", db)
+    assert code == 0
+    summary = json.loads(out)["summary"]
+    assert (summary["pass"], summary["fail"], summary["unchecked"]) == (2, 2, 1)
+    code, out, _ = harness(capsys, "runs", "--db", db, "--format", "json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert (row["n_pass"], row["n_fail"], row["n_unchecked"]) == (2, 2, 1)
+    assert row["pass_rate"] == summary["pass_rate"]["value"] == 0.5
+    code, out, _ = harness(capsys, "runs", "--db", db)
+    assert code == 0
+    line = next(x for x in out.splitlines() if run_id in x)
+    assert re.search(r"\s2\s+2\s+1\s+0\s+50\.0%", line), line

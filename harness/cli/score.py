@@ -58,6 +58,11 @@ def score(
     from harness.offline import parse_setting, read_jsonl, score_rows, write_jsonl
 
     overrides = dict(parse_setting(item) for item in settings)
+    if db_path is not None and not store_as:
+        # a usage error, not a warning: in a pipeline a warning scrolls by, and the user
+        # would believe the scores were stored (as `--run` without --store-as is refused)
+        raise UsageError("--db is only used with --store-as SUITE: without it `harness "
+                         "score` stores nothing (drop --db, or add --store-as)")
     if store_as:
         _store(db_path)  # a --db that is no SQLite database fails before any row is scored
     with _open(input_path, "r", sys.stdin) as source, _open(output_path, "w", sys.stdout) as sink:

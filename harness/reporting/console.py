@@ -153,7 +153,8 @@ def runs_table(rows: list[dict[str, Any]]) -> Table:
     report`, `compare`, `--resume`); other cells wrap rather than lose their end."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("run", no_wrap=True, min_width=max((len(r["id"]) for r in rows), default=3))
-    for col in ("suite", "status", "started", "models", "pass", "fail", "error"):
+    for col in ("suite", "status", "started", "models", "pass", "fail", "unchecked", "error",
+                "pass rate"):
         table.add_column(col, overflow="fold", min_width=len(col))
     for r in rows:
         table.add_row(
@@ -164,7 +165,9 @@ def runs_table(rows: list[dict[str, Any]]) -> Table:
             escape(", ".join(r["models"])),
             str(r["n_pass"]),
             str(r["n_fail"]),
+            str(r.get("n_unchecked", 0)),
             str(r["n_error"]),
+            "-" if r.get("pass_rate") is None else f"{r['pass_rate']:.1%}",
         )
     return table
 

@@ -189,6 +189,17 @@ def m001_initial(db: Database) -> None:
 UNUSABLE = ("unable to open", "disk i/o error", "readonly database", "encrypted")
 
 
+def _foreign_tables(db: Database) -> bool:
+    """Whether the database has tables but none of harness's: no `runs` table and no harness
+    migration recorded. A new or empty file has no tables at all, so it is fine."""
+    tables = set(db.table_names())
+    if not tables or "runs" in tables:
+        return False
+    if migrations.migrations_table in tables:
+        return not migrations.applied(db)
+    return True
+
+
 def open_db(path: str | Path | None = None) -> Database:
     """Open (creating if needed) the database, in WAL mode, with every migration applied."""
     path = Path(path or default_db_path())
@@ -209,6 +220,12 @@ def open_db(path: str | Path | None = None) -> Database:
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_SLICE_MS}")
         db = Database(conn)
+        # before anything writes (WAL mode, migrations): another application's database is
+        # refused, not silently given harness's tables
+        if _foreign_tables(db):
+            conn.close()
+            raise UsageError(f"{path} is not a harness database: it already holds other "
+                             "tables and none of harness's (give --db a new or empty file)")
         if db.journal_mode != "wal":
             _retry_busy(conn, "PRAGMA journal_mode=wal", "switch it to WAL mode")
         db.execute("PRAGMA synchronous=NORMAL")

@@ -144,3 +144,54 @@ def test_runs_shows_whole_run_ids_on_a_narrow_terminal(
             assert re.search(rf"(?m)^\s*{re.escape(run_id)}\s", stdout), (width, stdout)
             # and what was copied resolves
             assert store.resolve_run_id(run_id) == run_id
+
+
+def _other_apps_db(path: Path) -> Path:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO contacts (name) VALUES ('ann')")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_another_applications_database_is_refused_and_left_unchanged(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"id": "a", "output": "x"}\n')
+    db = _other_apps_db(tmp_path / "contacts.db")
+    before = db.read_bytes()
+    args = [a.format(rows=rows, port=_free_port()) for a in ARGS.get(command, [])]
+    code, stdout, stderr = harness(capsys, *command, *args, "--db", str(db))
+    assert code == 2, (stdout, stderr)
+    assert stderr.count("\n") == 1 and stderr.startswith("error: "), stderr
+    assert str(db) in stderr and "not a harness database" in stderr, stderr
+    assert stdout == ""
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts.db", "rows.jsonl"]
+
+
+def test_a_new_or_empty_file_and_a_harness_database_still_open(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    for path in (empty, tmp_path / "new.db", empty):  # empty again: now a harness database
+        assert "runs" in open_db(path).table_names()
+
+
+def test_score_with_db_but_no_store_as_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"id": "a", "output": "x"}\n')
+    code, stdout, stderr = harness(capsys, "score", "contains", "--input", str(rows),
+                                   "--set", "value=x", "--db", str(tmp_path / "h.db"))
+    assert code == 2 and stdout == "", (stdout, stderr)
+    assert stderr.count("\n") == 1 and "--store-as" in stderr, stderr
+    assert not (tmp_path / "h.db").exists()
