@@ -140,6 +140,17 @@ def run_verdict_counts(store: Any, run_id: str) -> dict[str, Any]:
     return verdict_counts(units_from_rows(run_rows(store, run_id), store.get_cases(run_id)))
 
 
+def with_verdict_counts(store: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run listings (`RunStore.list_runs` rows) with the pass figures `harness report` shows:
+    the stored outcomes count unchecked results as passes and know nothing of reviewers'
+    verdicts, so `n_pass` and `n_fail` are replaced and `n_unchecked`, `pass_rate` added."""
+    for row in rows:
+        counts = run_verdict_counts(store, row["id"])
+        row.update(n_pass=counts["pass"], n_fail=counts["fail"],
+                   n_unchecked=counts["unchecked"], pass_rate=counts["pass_rate"]["value"])
+    return rows
+
+
 def summarize(
     results: Iterable[dict[str, Any]],
     planned: int | None = None,

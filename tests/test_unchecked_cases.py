@@ -167,3 +167,18 @@ def test_runs_shows_the_pass_count_and_rate_the_report_shows(
     assert code == 0
     line = next(x for x in out.splitlines() if run_id in x)
     assert re.search(r"\s2\s+2\s+1\s+0\s+50\.0%", line), line
+
+
+def test_the_dashboards_run_list_counts_as_the_report_does(
+    store: RunStore, run_id: str
+) -> None:
+    """The suite page listed the stored counts (an unchecked case and a rejected pass as
+    passes); it shows the report's figures now."""
+    from harness.dashboard.pages import suite_context
+
+    route_run(store, run_id, policy=RoutePolicy("high", 0.0, 0.6, "test"))
+    item = next(it["id"] for it in list_items(store, limit=100) if it["case_id"] == "c3")
+    decide(store, item, "ann", Decision("reject", "hallucination"))
+    suite = store.get_run(run_id)["suite"]
+    (row,) = [r for r in suite_context(store, suite)["runs"] if r["id"] == run_id]
+    assert (row["n_pass"], row["n_fail"], row["n_unchecked"]) == (2, 2, 1)

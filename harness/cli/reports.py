@@ -21,16 +21,10 @@ def runs(suite: str | None, limit: int, fmt: str, db_path: str | None) -> None:
     import json
 
     from harness.reporting.console import runs_table
-    from harness.summary import run_verdict_counts
+    from harness.summary import with_verdict_counts
 
     store = _store(db_path)
-    rows = store.list_runs(suite=suite, limit=limit)
-    for row in rows:
-        # the stored outcomes count unchecked results as passes and know nothing of
-        # reviewers' verdicts: show what `harness report` and the summary show instead
-        counts = run_verdict_counts(store, row["id"])
-        row.update(n_pass=counts["pass"], n_fail=counts["fail"],
-                   n_unchecked=counts["unchecked"], pass_rate=counts["pass_rate"]["value"])
+    rows = with_verdict_counts(store, store.list_runs(suite=suite, limit=limit))
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
     elif not rows:

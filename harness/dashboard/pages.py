@@ -11,6 +11,7 @@ from harness.monitor.core import MonitorConfig, SeriesReport, fmt, metric_names,
 from harness.monitor.history import load_series, suites
 from harness.reporting import svg
 from harness.reporting.html import alarm_rows
+from harness.summary import with_verdict_counts
 
 
 def suite_context(store: Any, suite: str) -> dict[str, Any]:
@@ -23,7 +24,8 @@ def suite_context(store: Any, suite: str) -> dict[str, Any]:
         reports.append(watch_series(series, MonitorConfig(metrics=names)))
     last = reports[-1].series.runs[-1].run if reports and reports[-1].series.runs else None
     info = governance_for_run(last) if last else None
-    return {"suite": suite, "runs": store.list_runs(suite=suite, limit=100),
+    runs = with_verdict_counts(store, store.list_runs(suite=suite, limit=100))
+    return {"suite": suite, "runs": runs,
             "series": [{"report": r, "charts": _charts(r), "alarms": alarm_rows(r.alarms)}
                        for r in reports],
             "info": info}
