@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from harness.scoring._grounding.claims import Claim, sentence_spans
 from harness.scoring._grounding.text import (
@@ -61,6 +61,25 @@ class ContextIndex:
         if token.is_number or len(token.key) < FUZZY_MIN_LEN:
             return None
         return _fuzzy(token.key, self.vocab)
+
+    @cached_property
+    def sentence_runs(self) -> frozenset[str]:
+        """Every run of one to four consecutive sentences of a passage, as `words_only`
+        text: what a word-for-word copy of the passages looks like (built once per index)."""
+        by_passage: dict[int, list[str]] = {}
+        for s in self.sentences:
+            text = self.passages[s.passage][s.start:s.end]
+            by_passage.setdefault(s.passage, []).append(words_only(text))
+        return frozenset(" ".join(run[i:j]) for run in by_passage.values()
+                         for i in range(len(run)) for j in range(i + 1, min(i + 5, len(run) + 1)))
+
+
+_NOT_WORD = re.compile(r"\W+")
+
+
+def words_only(text: str) -> str:
+    """Words only: case, spacing and punctuation do not make a copy a different text."""
+    return _NOT_WORD.sub(" ", text).strip().lower()
 
 
 def _fuzzy(key: str, vocab: tuple[str, ...]) -> str | None:

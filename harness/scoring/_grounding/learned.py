@@ -13,12 +13,11 @@ the `[ml]` extra) through models trained with them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from harness.scoring._grounding.claims import Claim
-from harness.scoring._grounding.evidence import ContextIndex
+from harness.scoring._grounding.evidence import ContextIndex, words_only
 from harness.scoring._grounding.features import answer_features, claim_features
 from harness.scoring._grounding.offline import judge_claim_evidence
 from harness.scoring._grounding.verdicts import ClaimVerdict, Signal
@@ -96,33 +95,10 @@ def learned_verdicts(
 # in the wrong place). The claims keep the model's own probabilities: one copied sentence says
 # nothing about the others.
 VERBATIM_P = 0.02
-_NOT_WORD = re.compile(r"\W+")
-
-
-def _norm(text: str) -> str:
-    """Words only: case, spacing and punctuation do not make a copy a different text."""
-    return _NOT_WORD.sub(" ", text).strip().lower()
-
-
 def is_verbatim(claim: Claim, index: ContextIndex) -> bool:
     """Is the claim a run of whole sentences of one passage, word for word?"""
-    wanted = _norm(claim.text)
-    if len(wanted.split()) < 3:
-        return False
-    by_passage: dict[int, list[str]] = {}
-    for sentence in index.sentences:
-        text = index.passages[sentence.passage][sentence.start:sentence.end]
-        by_passage.setdefault(sentence.passage, []).append(_norm(text))
-    for sentences in by_passage.values():
-        for i in range(len(sentences)):
-            joined = ""
-            for j in range(i, min(i + 4, len(sentences))):
-                joined = f"{joined} {sentences[j]}".strip() if joined else sentences[j]
-                if joined == wanted:
-                    return True
-                if len(joined) > len(wanted):
-                    break
-    return False
+    wanted = words_only(claim.text)
+    return len(wanted.split()) >= 3 and wanted in index.sentence_runs
 
 
 def answer_probability(verdicts: Sequence[ClaimVerdict], text: str, mode: str) -> float:
