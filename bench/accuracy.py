@@ -5,7 +5,8 @@
 
 Every data set is described once by a `DatasetSpec`: which check (type and parameters), how a
 data set record becomes `harness score` rows, and for each row whether the check SHOULD fail it
-(the label). Rows go through `harness.offline.score_rows`, the function behind `harness score`
+(the label). Rows go through `harness.pipeline.offline.score_rows`, the function behind
+`harness score`
 (`--via-cli` runs the command itself in a subprocess instead, to show they agree), so the
 figures are those a user gets. A family whose check type is not registered is skipped, saying
 so. Scripts of other scorer families may add or replace specs by defining `SPECS` in
@@ -39,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.offline import score_rows  # noqa: E402
+from harness.pipeline.offline import score_rows  # noqa: E402
 from harness.scoring.registry import check_types  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"

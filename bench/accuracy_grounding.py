@@ -16,7 +16,7 @@ is continuous. Throughput is items per second of CPU time on one core, cold: the
 is cleared before every item.
 
 Honest measurement: rows are split in two halves by a hash of their id. The few
-thresholds of the offline rule (harness/scoring/_grounding/offline.py) were chosen on the
+thresholds of the offline rule (harness/scoring/grounding/offline.py) were chosen on the
 `tune` half; `held-out` is the other half. The baseline's threshold is fitted on the tune
 half the same way. `--tune` re-runs that search and prints it (the constants in the code
 are not changed by it).
@@ -57,10 +57,10 @@ sys.path.insert(0, str(ROOT))
 
 from harness.models import Case, Completion  # noqa: E402
 from harness.scoring import ScoreContext, get_scorer  # noqa: E402
-from harness.scoring._grounding import offline as rule  # noqa: E402
-from harness.scoring._grounding.evidence import index_context  # noqa: E402
-from harness.scoring._grounding.text import STOPWORDS  # noqa: E402
-from harness.scoring.grounding import GroundingParams  # noqa: E402
+from harness.scoring.grounding import offline as rule  # noqa: E402
+from harness.scoring.grounding.check import GroundingParams  # noqa: E402
+from harness.scoring.grounding.evidence import index_context  # noqa: E402
+from harness.scoring.grounding.text import STOPWORDS  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"
 DATASETS = ("summedits", "halueval-qa", "begin-wow")
@@ -216,7 +216,7 @@ def fit_threshold(values: Sequence[float], labels: Sequence[bool]) -> float:
 def auroc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
     """P(a positive scores above a negative), ties count half (Mann-Whitney)."""
     try:
-        from harness.stats import auroc as shared
+        from harness.analysis.stats import auroc as shared
     except ImportError:
         shared = None
     if shared is not None:

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from train_injection import is_tuning, read_jsonl  # noqa: E402
 
-from harness.scoring._safety.injection_model import predict  # noqa: E402
-from harness.scoring._safety.pii_detect import PATTERN_TYPES, detect_pii  # noqa: E402
-from harness.scoring._safety.refusal_detect import classify  # noqa: E402
+from harness.scoring.safety.injection_model import predict  # noqa: E402
+from harness.scoring.safety.pii_detect import PATTERN_TYPES, detect_pii  # noqa: E402
+from harness.scoring.safety.refusal_detect import classify  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "safety"
 STRUCTURED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
@@ -306,8 +306,8 @@ def bag_of_words_baseline(data: Path) -> Callable[[str], float] | None:
     try:
         from train_injection import train
 
-        from harness.scoring._learned.model import sigmoid
-        from harness.scoring._safety.injection_model import ngram_features
+        from harness.scoring.learned.model import sigmoid
+        from harness.scoring.safety.injection_model import ngram_features
     except ImportError:
         return None
     jb = read_jsonl(data / "jailbreak-in-the-wild" / "data.jsonl")

@@ -89,7 +89,7 @@ def write_suite(folder: Path, case_ids: Sequence[str], margin: float | None) -> 
 
 
 def run_via_runner(store: Any, loaded: Any, probs: dict[str, float], seed: int) -> str:
-    from harness.runner import RunConfig, run_suite
+    from harness.pipeline.runner import RunConfig, run_suite
 
     provider = importlib.import_module(Path(__file__).stem)  # the module the runner calls
     provider.PROBS.clear()
@@ -139,8 +139,8 @@ class Tally:
 
 
 def judge_pair(store: Any, base: str, cand: str, tally: Tally) -> None:
-    from harness.gate import GateConfig, run_gate
-    from harness.metrics import load_run
+    from harness.analysis.gate import GateConfig, run_gate
+    from harness.analysis.metrics import load_run
 
     result = run_gate(store, cand, base, GateConfig(details=False))
     tally.pairs += 1

@@ -25,8 +25,8 @@ from splits import DEFAULT_DATA, split_rows  # noqa: E402
 
 from harness.models import Case, Completion  # noqa: E402
 from harness.scoring import ScoreContext, get_scorer  # noqa: E402
-from harness.scoring._grounding.evidence import index_context  # noqa: E402
-from harness.scoring.grounding import GroundingParams  # noqa: E402
+from harness.scoring.grounding.check import GroundingParams  # noqa: E402
+from harness.scoring.grounding.evidence import index_context  # noqa: E402
 
 
 def main() -> int:

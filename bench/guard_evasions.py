@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 import harness.guard as guard_module  # noqa: E402
 from harness.guard import Guard  # noqa: E402
-from harness.scoring._safety import pii_leaks  # noqa: E402
+from harness.scoring.safety import pii_leaks  # noqa: E402
 
 ZW = "\u200b"
 

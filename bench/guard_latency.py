@@ -126,7 +126,7 @@ def shape_text(shape: str, size: int, seed: int) -> str:
 
 
 def scale(guard: Guard, sizes: list[int], reps: int) -> None:
-    from harness.scoring._safety.pii_detect import detect_pii
+    from harness.scoring.safety.pii_detect import detect_pii
 
     print(f"\nworst shapes for the PII scanner: ms per KB, p95 bound < {BOUND_MS} ms per KB")
     print(f"{'shape':30s} {'size':>8s} {'findings':>8s} {'call':13s} {'clock':5s} "

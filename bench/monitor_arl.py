@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.monitor.charts import RuleSettings, p_chart  # noqa: E402
-from harness.monitor.core import ALARM_RULES, WATCH_RULES, MonitorConfig, watch_series  # noqa: E402
+from harness.analysis.monitor.charts import RuleSettings, p_chart  # noqa: E402
+from harness.analysis.monitor.core import ALARM_RULES, WATCH_RULES, MonitorConfig, watch_series  # noqa: E402
 
 ARL_CAP = 2000
 

@@ -1,6 +1,6 @@
 """What a one-slot server does to measured latency at `-j 8` and at `-j 1` (issue 13, item 7).
 
-Runs the same suite of N cases through `harness.runner.run_suite` against the fake OpenAI
+Runs the same suite of N cases through `harness.pipeline.runner.run_suite` against the fake OpenAI
 server serving one request at a time (`slots=1`, like a llama.cpp server with one slot) with
 a fixed service time, once per concurrency, and prints p50 / p95 of `latency_ms` and
 `queue_ms` from the run's summary, and the wall time.
@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.runner import RunConfig, run_suite
+from harness.analysis.summary import summarize_run
+from harness.pipeline.runner import RunConfig, run_suite
 from harness.store import RunStore, open_db
 from harness.suites import load_suite
-from harness.summary import summarize_run
 from harness.testing.fake_openai import FakeOpenAI, ServerThread
 
 

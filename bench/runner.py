@@ -2,7 +2,7 @@
 
 Starts the fake OpenAI server in its own process (so its CPU is not counted as ours) with a
 fixed latency, writes a suite of N cases with three checks (contains, JSON with a schema,
-regex), runs it through `harness.runner.run_suite` into a fresh SQLite file, and prints:
+regex), runs it through `harness.pipeline.runner.run_suite` into a fresh SQLite file, and prints:
 wall time against the ideal bound, CPU seconds per item and peak memory. Then it times what
 a user waits for: from starting a `harness run` process on the same suite (fresh server,
 fresh database) to its first request reaching the server, interpreter start-up included.
@@ -76,7 +76,7 @@ def server_stats(base_url: str) -> dict[str, float]:
 
 
 async def run(suite_path: Path, db_path: Path, concurrency: int) -> tuple[object, float]:
-    from harness.runner import RunConfig, run_suite
+    from harness.pipeline.runner import RunConfig, run_suite
     from harness.store import RunStore, open_db
     from harness.suites import load_suite
 
@@ -120,7 +120,7 @@ def main() -> int:
             suite = write_suite(Path(tmp), args.n, url)
             t0 = time.time()
             cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-            import harness.runner  # noqa: F401 - import cost is part of the run
+            import harness.pipeline.runner  # noqa: F401 - import cost is part of the run
 
             outcome, wall = asyncio.run(run(suite, Path(tmp) / "bench.db", args.concurrency))
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)

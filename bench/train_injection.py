@@ -26,8 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.scoring._safety.injection_model import ngram_features  # noqa: E402
-from harness.scoring._safety.injection_rules import FEATURES, rule_hits  # noqa: E402
+from harness.scoring.safety.injection_model import ngram_features  # noqa: E402
+from harness.scoring.safety.injection_rules import FEATURES, rule_hits  # noqa: E402
 
 BUCKETS = 4096
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev"

@@ -46,7 +46,7 @@ def governance_for_run(run: dict[str, Any]) -> RunGovernance | None:
     stored = stored_governance(run)
     if stored is not None:
         return stored
-    from harness.monitor.history import suite_file
+    from harness.analysis.monitor.history import suite_file
 
     loaded = suite_file(run)
     return governance_of(loaded) if loaded is not None else None

@@ -43,12 +43,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.errors import UsageError
 from harness.scoring._patterns import PatternTimeout
-from harness.scoring._safety.findings import SEVERITY_RANK, Finding, Severity, at_least
-from harness.scoring._safety.injection_model import predict
-from harness.scoring._safety.pii_detect import MAX_FINDINGS, PATTERN_TYPES, SHAPE_ONLY
-from harness.scoring._safety.pii_leaks import scan, split_leaks, supplied_keys
-from harness.scoring._safety.secrets_detect import detect_secrets
-from harness.scoring.policy import PolicyParams, find_violations
+from harness.scoring.safety import (
+    MAX_FINDINGS,
+    PATTERN_TYPES,
+    SEVERITY_RANK,
+    SHAPE_ONLY,
+    Finding,
+    PolicyParams,
+    Severity,
+    at_least,
+    detect_secrets,
+    find_violations,
+    scan,
+    split_leaks,
+    supplied_keys,
+)
+from harness.scoring.safety import injection_probability as predict
 
 Action = Literal["allow", "redact", "block", "escalate"]
 RANK: dict[str, int] = {"allow": 0, "redact": 1, "escalate": 2, "block": 3}

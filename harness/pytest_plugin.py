@@ -142,7 +142,7 @@ class SuiteFile(pytest.File):
     def run_id(self) -> str:
         """Run the suite the first time an item asks; later items reuse the run."""
         if self._run_id is None:
-            from harness.runner import RunConfig, run_suite
+            from harness.pipeline.runner import RunConfig, run_suite
 
             cfg = self.config
             config = RunConfig(models=tuple(cfg.getoption("harness_model") or ()),
@@ -177,7 +177,7 @@ class SuiteCaseItem(_SuiteItem):
     """One case: passes when every scored sample passed; a flaky case is skipped."""
 
     def runtest(self) -> None:
-        from harness.metrics import case_stats, units_from_rows
+        from harness.analysis.metrics import case_stats, units_from_rows
 
         suite_file = self.suite_file
         store = suite_file.store()
@@ -214,7 +214,7 @@ class SuiteGateItem(_SuiteItem):
     """The whole suite; the assertion is the gate's verdict."""
 
     def runtest(self) -> None:
-        from harness.gate import run_gate
+        from harness.analysis.gate import run_gate
 
         suite_file = self.suite_file
         cfg = self.config

@@ -117,7 +117,7 @@ def run_sim(store: RunStore, suite_path, *, bad: Sequence[str] = (), flaky: Sequ
     """Run the suite through the real runner (no cache) with these cases answered wrongly."""
     import asyncio
 
-    from harness.runner import RunConfig, run_suite
+    from harness.pipeline.runner import RunConfig, run_suite
     from harness.suites import load_suite
 
     BAD.clear()

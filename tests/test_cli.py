@@ -293,14 +293,14 @@ def test_ctrl_c_during_the_summary_still_leaves_the_run_routed(
 ) -> None:
     """Ctrl-C while the end-of-run summary printed left a complete run that was never
     routed to review: routing now comes first."""
-    import harness.summary
+    import harness.analysis.summary
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     server = make_fake_openai()
     db = tmp_path / "h.db"
-    monkeypatch.setattr(harness.summary, "summarize_run", interrupted)
+    monkeypatch.setattr(harness.analysis.summary, "summarize_run", interrupted)
     with pytest.raises(SystemExit) as exited:
         main(["run", str(_failing_suite(tmp_path, server.base_url)), "--db", str(db)])
     assert exited.value.code == 130

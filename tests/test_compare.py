@@ -9,8 +9,8 @@ import pytest
 from gate_fixtures import run_sim, sim_suite, write_run
 from test_cli import harness
 
-from harness.compare import compare_metric, compare_runs
-from harness.metrics import Unit, load_run, resolve
+from harness.analysis.compare import compare_metric, compare_runs
+from harness.analysis.metrics import Unit, load_run, resolve
 from harness.store import RunStore, open_db
 
 IDS = [f"c{i:02d}" for i in range(20)]

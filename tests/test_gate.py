@@ -12,8 +12,8 @@ import pytest
 from gate_fixtures import run_sim, sim_suite, write_run
 from test_cli import harness
 
+from harness.analysis.gate import GateConfig, run_gate
 from harness.errors import UsageError
-from harness.gate import GateConfig, run_gate
 from harness.store import RunStore, open_db
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.analysis.slo import objectives_for_run
 from harness.cli import main
 from harness.governance import governance_for_run, stored_governance
 from harness.reporting.html import build_context
 from harness.review.policy import policy_for_run
-from harness.slo import objectives_for_run
 from harness.store import RunStore, open_db
 
 RUBRIC = """rubric: support

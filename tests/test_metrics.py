@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from gate_fixtures import write_run
 
-from harness.errors import UsageError
-from harness.metrics import (
+from harness.analysis.metrics import (
     Unit,
     case_stats,
     class_counts,
@@ -19,8 +18,9 @@ from harness.metrics import (
     standard_names,
     units_from_rows,
 )
+from harness.analysis.summary import summarize
+from harness.errors import UsageError
 from harness.store import RunStore, open_db
-from harness.summary import summarize
 
 
 @pytest.fixture

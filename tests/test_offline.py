@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.errors import FileError, UsageError
-from harness.offline import BATCH_ROWS, ascore_rows, parse_setting, read_jsonl, score_rows
+from harness.pipeline.offline import BATCH_ROWS, ascore_rows, parse_setting, read_jsonl, score_rows
 from harness.testing.fake_openai import MakeFakeOpenAI
 
 SCHEMA = {"type": "object", "required": ["x"]}

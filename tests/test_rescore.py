@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from test_cli import harness
 
-from harness.compare import compare_runs
+from harness.analysis.compare import compare_runs
+from harness.analysis.metrics import load_run
 from harness.errors import UsageError
-from harness.metrics import load_run
-from harness.rescore import rescore_run
-from harness.runner import RunConfig, run_suite
+from harness.pipeline.rescore import rescore_run
+from harness.pipeline.runner import RunConfig, run_suite
 from harness.store import RunStore, open_db
 from harness.suites import load_suite
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from harness.errors import UsageError
-from harness.runner import RunConfig, run_suite
+from harness.pipeline.runner import RunConfig, run_suite
 from harness.store import RunStore, open_db
 from harness.suites import load_suite
 from harness.testing.fake_openai import FakeOpenAI
@@ -262,8 +262,8 @@ def test_the_connection_pool_grows_with_concurrency_above_its_default() -> None:
     """`-j 200` with the default 128-connection pool made 72 requests wait for a connection,
     and that wait was counted as model latency."""
     from harness.models import ModelSpec
+    from harness.pipeline.runner import _pool_fits
     from harness.providers.common import MAX_CONNECTIONS
-    from harness.runner import _pool_fits
 
     spec = ModelSpec(ref="openai:m")
     assert _pool_fits(spec, 8) is spec

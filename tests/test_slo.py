@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from gate_fixtures import write_run
 
-from harness.metrics import RunData, Unit, load_run
+from harness.analysis.metrics import RunData, Unit, load_run
+from harness.analysis.slo import ObjectiveSpec, evaluate_objective, evaluate_sheet, sheet_for_run
 from harness.models import Objective
-from harness.slo import ObjectiveSpec, evaluate_objective, evaluate_sheet, sheet_for_run
 from harness.store import RunStore, open_db
 from harness.suites import load_suite
 

@@ -6,7 +6,7 @@ import statistics
 
 import pytest
 
-from harness.stats import percentile, wilson
+from harness.analysis.stats import percentile, wilson
 
 
 def test_wilson_textbook_values() -> None:
@@ -38,7 +38,7 @@ def test_percentile_matches_linear_interpolation() -> None:
 
 # --------------------------------------------------------------------------- paired rates
 
-from harness.stats import (  # noqa: E402
+from harness.analysis.stats import (  # noqa: E402
     PairedCounts,
     auroc,
     binom_cdf,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.summary import summarize
+from harness.analysis.summary import summarize
 
 
 def row(outcome: str, scores: list[tuple[str, str]] = (), **kw) -> dict:

@@ -17,7 +17,7 @@ from common import export_gbdt, fit_gbdt, fit_isotonic  # noqa: E402
 from corrupt import corruptions  # noqa: E402
 from dedupe import in_dev  # noqa: E402
 
-from harness.scoring._learned.model import Calibration, LearnedModel  # noqa: E402
+from harness.scoring.learned.model import Calibration, LearnedModel  # noqa: E402
 
 
 def test_exported_trees_reproduce_the_fitted_model() -> None:

@@ -16,9 +16,10 @@ import pytest
 from gate_fixtures import run_sim
 from test_cli import harness
 
-from harness.compare import compare_runs
-from harness.gate import run_gate
-from harness.metrics import load_run
+from harness.analysis.compare import compare_runs
+from harness.analysis.gate import run_gate
+from harness.analysis.metrics import load_run
+from harness.analysis.summary import summarize_run
 from harness.reporting.console import summary_renderable
 from harness.reporting.html import report_html
 from harness.reporting.json_report import build_report
@@ -29,7 +30,6 @@ from harness.review.policy import RoutePolicy
 from harness.review.queue import list_items
 from harness.review.routing import route_run
 from harness.store import RunStore, open_db
-from harness.summary import summarize_run
 
 CHECKED = [f"c{i}" for i in range(4)]
 
@@ -174,7 +174,7 @@ def test_the_dashboards_run_list_counts_as_the_report_does(
 ) -> None:
     """The suite page listed the stored counts (an unchecked case and a rejected pass as
     passes); it shows the report's figures now."""
-    from harness.dashboard.pages import suite_context
+    from harness.web.dashboard.pages import suite_context
 
     route_run(store, run_id, policy=RoutePolicy("high", 0.0, 0.6, "test"))
     item = next(it["id"] for it in list_items(store, limit=100) if it["case_id"] == "c3")

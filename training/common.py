@@ -1,7 +1,7 @@
 """Shared pieces of the training scripts: fitting, exporting, calibrating and measuring.
 
 Training needs numpy and scikit-learn (`pip install -e '.[train]'`); the exported models
-are JSON that `harness/scoring/_learned/model.py` runs in pure Python.
+are JSON that `harness/scoring/learned/model.py` runs in pure Python.
 """
 
 from __future__ import annotations

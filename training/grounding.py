@@ -41,16 +41,16 @@ from common import (  # noqa: E402
 )
 from corrupt import corruptions  # noqa: E402
 
-from harness.scoring._grounding.evidence import index_context  # noqa: E402
-from harness.scoring._grounding.features import (  # noqa: E402
+from harness.scoring.grounding.check import answer_claims  # noqa: E402
+from harness.scoring.grounding.evidence import index_context  # noqa: E402
+from harness.scoring.grounding.features import (  # noqa: E402
     ANSWER_FEATURES,
     LEXICAL_FEATURES,
     MONOTONIC,
     SEMANTIC_ANSWER_FEATURES,
 )
-from harness.scoring._grounding.learned import PACKAGE, claim_feature_rows  # noqa: E402
-from harness.scoring._learned.model import load  # noqa: E402
-from harness.scoring.grounding import answer_claims  # noqa: E402
+from harness.scoring.grounding.learned import PACKAGE, claim_feature_rows  # noqa: E402
+from harness.scoring.learned.model import load  # noqa: E402
 
 OUT = HERE.parent / "harness" / "scoring" / "_grounding"
 HELDOUT_SOURCES: set[str] = set()  # filled from --heldout
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     monotonic = dict(MONOTONIC)
     semantic = None
     if args.semantic:
-        from harness.scoring._grounding.semantic import (
+        from harness.scoring.grounding.semantic import (
             SEMANTIC_FEATURES,
             SEMANTIC_MONOTONIC,
             semantic_features,
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     claim_json = export_gbdt(gb, features)
 
     # calibrate the claim model on calib claims; then the answer model on calib answers
-    from harness.scoring._learned.model import LearnedModel
+    from harness.scoring.learned.model import LearnedModel
 
     raw = LearnedModel.from_json({"name": "tmp", "version": "0", **claim_json})
     Xc, yc, srcc = claim_matrix(calib, features)
@@ -270,9 +270,9 @@ def answer_feature_rows(rows: list[tuple[dict[str, Any], str]], mode: str
     import asyncio
 
     from harness.models import Case, Completion
-    from harness.scoring._grounding.features import answer_features
     from harness.scoring.base import ScoreContext
-    from harness.scoring.grounding import Grounding, GroundingParams
+    from harness.scoring.grounding.check import Grounding, GroundingParams
+    from harness.scoring.grounding.features import answer_features
 
     scorer = Grounding()
 

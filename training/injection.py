@@ -1,4 +1,4 @@
-"""Train the shipped prompt-injection classifier (harness/scoring/_safety/injection_model.json).
+"""Train the shipped prompt-injection classifier (harness/scoring/safety/injection_model.json).
 
 Data: $HARNESS_TRAIN_DATA/injection/*.jsonl (rows {id, source, kind, text, label, payload};
 sources in training/DATA_CARD.md), with every row that also occurs in ../shared/data/dev
@@ -37,8 +37,8 @@ sys.path.insert(0, str(HERE))
 from common import DATA, auroc, balanced_accuracy, ece, fit_isotonic, read_jsonl  # noqa: E402
 from dedupe import in_dev  # noqa: E402
 
-from harness.scoring._safety import injection_model as im  # noqa: E402
-from harness.scoring._safety.injection_rules import (  # noqa: E402
+from harness.scoring.safety import injection_model as im  # noqa: E402
+from harness.scoring.safety.injection_rules import (  # noqa: E402
     DOCUMENT_FEATURES,
     FEATURES,
     rule_hits,

@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 from common import DATA, auroc, balanced_accuracy, read_jsonl  # noqa: E402
 from dedupe import in_dev  # noqa: E402
 
-from harness.scoring._grounding.semantic import MAX_TOKENS, _model  # noqa: E402
+from harness.scoring.grounding.semantic import MAX_TOKENS, _model  # noqa: E402
 
 OUT = DATA / "nli_head.npz"
 HIDDEN = 384  # all-MiniLM-L6-v2

@@ -1,4 +1,4 @@
-"""Calibrate the refusal detector's confidence (harness/scoring/_safety/refusal_calibration.json).
+"""Calibrate the refusal detector's confidence (harness/scoring/safety/refusal_calibration.json).
 
 No public refusal annotation of many models' answers could be brought here (Do-Not-Answer
 and HarmBench had no snapshot; see training/DATA_CARD.md), so the refusal detector stays the
@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE))
 from common import balance_weights, fit_platt, read_jsonl  # noqa: E402
 from splits import DEFAULT_DATA, split_rows  # noqa: E402
 
-from harness.scoring._safety.refusal_detect import classify  # noqa: E402
+from harness.scoring.safety.refusal_detect import classify  # noqa: E402
 
 OUT = HERE.parent / "harness" / "scoring" / "_safety" / "refusal_calibration.json"
 

@@ -22,7 +22,7 @@ def _params(params: dict[str, Any]) -> str:
 
 def print_dry_run(suites: tuple[str, ...], config: Any) -> None:
     """Load each suite, render its selected cases for its models, print them."""
-    from harness.runner import dry_run
+    from harness.pipeline.runner import dry_run
     from harness.suites import load_suite
 
     total = 0

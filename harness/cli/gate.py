@@ -55,10 +55,10 @@ def compare(base: str, cand: str, fmt: str, metrics: tuple[str, ...], model: str
 
     Runs of several models, without --model: each model is compared with the model of the
     same name in the other run, pair by pair."""
-    from harness.compare import compare_runs
-    from harness.metrics import load_run
+    from harness.analysis.compare import compare_runs
+    from harness.analysis.metrics import load_run
+    from harness.analysis.side_by_side import compare_models, several_models
     from harness.reporting.markdown import compare_markdown
-    from harness.side_by_side import compare_models, several_models
 
     store = _store(db_path)
     if model is None and several_models(store, base, cand):
@@ -110,7 +110,7 @@ def gate(run_ref: str, baseline: str | None, junit_path: str | None, md_path: st
          db_path: str | None) -> None:
     """SLO sheet + paired regression test: PASS (0), FAIL (1), INCONCLUSIVE (0, or 4 with
     --strict), incomplete run (3)."""
-    from harness.gate import GateConfig, run_gate
+    from harness.analysis.gate import GateConfig, run_gate
     from harness.reporting.markdown import gate_markdown
 
     config = GateConfig(margin=margin, alpha=alpha, metrics=metrics or None, model=model,
@@ -160,7 +160,7 @@ def rescore(run_ref: str, suite_path: str | None, tags: tuple[str, ...], concurr
             db_path: str | None) -> None:
     """Re-score a run's stored outputs with today's scorers into a new run. The models under
     test are not called; LLM-judge checks call their judge, as in a run."""
-    from harness.rescore import rescore_run
+    from harness.pipeline.rescore import rescore_run
 
     result = rescore_run(_store(db_path), run_ref, suite_path=suite_path, tags=tags,
                          concurrency=concurrency)

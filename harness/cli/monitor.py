@@ -33,9 +33,9 @@ def monitor(suite: str | None, reference: int, recent: int, metrics: tuple[str, 
             strict: bool, all_versions: bool, webhook: str | None, fmt: str,
             db_path: str | None) -> None:
     """Watch every metric of SUITE (default: every suite) over its runs; exit 1 on an alarm."""
-    from harness.monitor import MonitorConfig
-    from harness.monitor import monitor as run_monitor
-    from harness.monitor.alerts import check_url
+    from harness.analysis.monitor import MonitorConfig
+    from harness.analysis.monitor import monitor as run_monitor
+    from harness.analysis.monitor.alerts import check_url
 
     url = webhook or os.environ.get(WEBHOOK_ENV) or None
     if url:
@@ -53,13 +53,13 @@ def monitor(suite: str | None, reference: int, recent: int, metrics: tuple[str, 
 
 
 def _print(result: object) -> None:
-    from harness.monitor.console import monitor_renderable
+    from harness.analysis.monitor.console import monitor_renderable
 
     out.print(monitor_renderable(result))  # type: ignore[arg-type]
 
 
 def _alert(url: str, result: object) -> None:
-    from harness.monitor.alerts import AlertError, WebhookConfig, payload, send
+    from harness.analysis.monitor.alerts import AlertError, WebhookConfig, payload, send
 
     alarms = result.alarms  # type: ignore[attr-defined]
     body = payload([f"harness monitor: {len(alarms)} alarm(s)"] + [a.message for a in alarms],

@@ -19,7 +19,7 @@ from harness.cli import F, cli, err, out
 @click.option("--force", is_flag=True, help="Overwrite the example files if they exist.")
 def init(folder: str, force: bool) -> None:
     """Write a working example project: a suite, a rubric and a `python:` model next to them."""
-    from harness.scaffold import SUITE, init_project
+    from harness.suites.scaffold import SUITE, init_project
 
     written = init_project(folder, force=force)
     for path in written:

@@ -20,8 +20,8 @@ def runs(suite: str | None, limit: int, fmt: str, db_path: str | None) -> None:
     """List stored runs, newest first."""
     import json
 
+    from harness.analysis.summary import with_verdict_counts
     from harness.reporting.console import runs_table
-    from harness.summary import with_verdict_counts
 
     store = _store(db_path)
     rows = with_verdict_counts(store, store.list_runs(suite=suite, limit=limit))
@@ -74,7 +74,7 @@ def _render_report(store: object, run_id: str, fmt: str, baseline: str | None,
 
         return report_json(store, run_id, model=model)  # type: ignore[arg-type]
     if model is None and fmt in ("md", "html"):
-        from harness.side_by_side import run_models, side_by_side
+        from harness.analysis.side_by_side import run_models, side_by_side
 
         if len(run_models(store, run_id)) > 1:
             from harness.reporting import side_by_side as render
@@ -85,7 +85,7 @@ def _render_report(store: object, run_id: str, fmt: str, baseline: str | None,
         from harness.reporting.html import ReportOptions, report_html
 
         return report_html(store, run_id, ReportOptions(baseline=baseline, model=model))
-    from harness.gate import GateConfig, run_gate
+    from harness.analysis.gate import GateConfig, run_gate
 
     result = run_gate(store, run_id, baseline, GateConfig(model=model))
     if fmt == "md":

@@ -239,7 +239,7 @@ class _Session:
         """Show one item and act on keys; False when the reviewer quits."""
         from harness.review.console import item_panel
         from harness.review.queue import release
-        from harness.review.view import item_view
+        from harness.web.review.view import item_view
 
         view = item_view(self.store, item_id)
         out.print(item_panel(view), soft_wrap=False)

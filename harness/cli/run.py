@@ -81,9 +81,9 @@ class _ProgressView:
 def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | None,
              show_failures: int | None = 10) -> bool:
     """Run or resume one suite; prints the summary; returns True when incomplete."""
-    from harness.runner import run_suite
+    from harness.analysis.summary import summarize_run
+    from harness.pipeline.runner import run_suite
     from harness.suites import load_suite
-    from harness.summary import summarize_run
 
     if suite_path is None:
         suite_path = store.get_run(config.resume)["suite_path"]
@@ -118,10 +118,10 @@ def _print_failures(store: Any, run_id: str, limit: int | None) -> None:
     """Which cases failed and why, after the summary: at most `limit` (None: all; 0: none)."""
     if limit == 0:
         return
-    from harness.metrics import units_from_rows
+    from harness.analysis.metrics import units_from_rows
+    from harness.analysis.summary import run_rows
     from harness.reporting.console import failures_renderable
     from harness.reporting.failures import failures, shape
-    from harness.summary import run_rows
 
     units = units_from_rows(run_rows(store, run_id), store.get_cases(run_id))
     if items := failures(units):
@@ -218,7 +218,7 @@ class FiniteFloat(click.FloatRange):
 
 def _parse_price(value: str) -> tuple[str, Any]:
     """`MODEL=PRICE` -> (MODEL, Price); a malformed one is a usage error (exit 2)."""
-    from harness.pricing import parse_price
+    from harness.providers.pricing import parse_price
 
     pattern, sep, price = value.rpartition("=")
     if not sep or not pattern.strip():
@@ -233,7 +233,7 @@ def _warn_unpriced(store: Any, loaded: Any, config: Any) -> None:
     """With --budget, say up front which models have no known price: their spend is only
     counted if their server reports a cost, so the budget may not stop the run."""
     from harness.models import RunSpec
-    from harness.runner import resolve_models, unpriced_models
+    from harness.pipeline.runner import resolve_models, unpriced_models
 
     if config.resume:
         models = list(RunSpec.model_validate(store.get_run(config.resume)["spec"]).models)
@@ -327,7 +327,7 @@ def run(
     dry_run: bool,
 ) -> None:
     """Run suites: call the models, score every output, store everything, print a summary."""
-    from harness.runner import RunConfig
+    from harness.pipeline.runner import RunConfig
 
     if not suites and not resume:
         raise UsageError("give a suite file to run, or --resume RUN")

@@ -55,7 +55,7 @@ def score(
     are case data: check parameters (e.g. `schema`) override the check for that row, case
     fields (`expect`, `canary`, `tools`...) go to the case, the rest to its metadata.
     """
-    from harness.offline import parse_setting, read_jsonl, score_rows, write_jsonl
+    from harness.pipeline.offline import parse_setting, read_jsonl, score_rows, write_jsonl
 
     overrides = dict(parse_setting(item) for item in settings)
     if db_path is not None and not store_as:
@@ -83,15 +83,15 @@ def _recorder(store_as: str | None, append_to: str | None) -> Any:
     """Keeps inputs and scored rows when they are to be stored as a monitoring run."""
     if append_to and not store_as:
         raise UsageError("--run needs --store-as SUITE")
-    from harness.monitor.production import Recorder
+    from harness.pipeline.production import Recorder
 
     return Recorder() if store_as else None
 
 
 def _store_monitoring(check: str, suite: str, append_to: str | None, db_path: str | None,
                       recorder: Any) -> None:
-    from harness.monitor.production import store_monitoring_run
-    from harness.offline import parse_check
+    from harness.pipeline.offline import parse_check
+    from harness.pipeline.production import store_monitoring_run
 
     check_type = str(parse_check(check).get("type"))
     run_id = store_monitoring_run(_store(db_path), suite, recorder.pairs(), run_id=append_to,

@@ -309,12 +309,13 @@ def cost_usd(
     """The server's own cost when it reports one, else pricing x usage, else unknown (None).
 
     Pricing is `options.pricing` (a mapping, ``"IN,OUT"`` or `free`: see
-    `harness.pricing.parse_price`; a malformed one is a `UsageError`, never a silent zero),
-    else (when the adapter passes its `ref`) the price table of `harness.pricing`
+    `harness.providers.pricing.parse_price`; a malformed one is a `UsageError`, never a silent
+    zero),
+    else (when the adapter passes its `ref`) the price table of `harness.providers.pricing`
     (HARNESS_PRICES, then built-in list prices). A reported cost that is not a finite,
     non-negative number raises `BadAnswer` (see `reported_cost`).
     """
-    from harness import pricing
+    from harness.providers import pricing
 
     cost = reported_cost(reported)
     if cost is not None:

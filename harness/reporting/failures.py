@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from harness.reporting.terminal import inert
 
 if TYPE_CHECKING:
-    from harness.metrics import Unit
+    from harness.analysis.metrics import Unit
 
 REASON_CHARS = 200
 ERROR_CHARS = 300

@@ -29,10 +29,15 @@ import jinja2
 from markupsafe import Markup
 
 from harness import __version__
-from harness.governance import governance_for_run
-from harness.metrics import MetricValue, RunData, evaluate, load_run, resolve, standard_names
-from harness.models import RunGovernance
-from harness.monitor.core import (
+from harness.analysis.metrics import (
+    MetricValue,
+    RunData,
+    evaluate,
+    load_run,
+    resolve,
+    standard_names,
+)
+from harness.analysis.monitor.core import (
     RULE_NAMES,
     Alarm,
     MetricChart,
@@ -42,12 +47,14 @@ from harness.monitor.core import (
     watch_series,
     without_duplicates,
 )
-from harness.monitor.history import load_series
+from harness.analysis.monitor.history import load_series
+from harness.analysis.summary import summarize
+from harness.governance import governance_for_run
+from harness.models import RunGovernance
 from harness.reporting import svg
 from harness.reporting.fmt import ms
 from harness.reporting.triage import failure_modes, slice_gaps, tag_rates
 from harness.review.overrides import human_verdicts, overlay_rows
-from harness.summary import summarize
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TREND_METRICS = ("right_first_time", "pass_rate", "latency.p95_ms", "cost.per_case_usd",
@@ -174,7 +181,7 @@ def _suite_info(governance: RunGovernance | None, risk: str) -> dict[str, Any]:
 
 
 def _slo(data: RunData) -> Any:
-    from harness.slo import sheet_for_run
+    from harness.analysis.slo import sheet_for_run
 
     return sheet_for_run(data)
 
@@ -192,8 +199,8 @@ def metrics(data: RunData) -> list[MetricValue]:
 def _comparison(store: Any, data: RunData, options: ReportOptions) -> Any:
     if options.baseline is None:
         return None
-    from harness.compare import compare_runs
-    from harness.gate import find_baseline
+    from harness.analysis.compare import compare_runs
+    from harness.analysis.gate import find_baseline
 
     base_id, warnings = find_baseline(store, data.run, options.baseline)
     if base_id is None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.analysis.metrics import judged
+from harness.analysis.summary import run_rows, summarize, summarize_run
 from harness.errors import UsageError
-from harness.metrics import judged
 from harness.store import RunStore
-from harness.summary import run_rows, summarize, summarize_run
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -65,9 +65,9 @@ def _case(row: dict[str, Any]) -> dict[str, Any]:
 def build_report(store: RunStore, run_ref: str, model: str | None = None) -> dict[str, Any]:
     """`{"run": lineage, "summary": ..., "cases": [...]}` for one stored run.
 
-    With several models: `models` holds them side by side (`harness.side_by_side`), and the
+    With several models: `models` holds them side by side (`harness.analysis.side_by_side`), and the
     summary's `by_model` each one's own summary. `model` reports on that one model only."""
-    from harness.side_by_side import run_models, side_by_side
+    from harness.analysis.side_by_side import run_models, side_by_side
 
     run = store.get_run(run_ref)
     rows = run_rows(store, run["id"])

@@ -25,9 +25,9 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from harness.compare import CaseChange
-from harness.gate import GateResult
-from harness.metrics import CaseStats, case_stats
+from harness.analysis.compare import CaseChange
+from harness.analysis.gate import GateResult
+from harness.analysis.metrics import CaseStats, case_stats
 
 _INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from harness.compare import CaseChange, Comparison, MetricComparison
-from harness.gate import GateResult, MetricTest
-from harness.metrics import CaseStats, MetricValue, Unit
+from harness.analysis.compare import CaseChange, Comparison, MetricComparison
+from harness.analysis.gate import GateResult, MetricTest
+from harness.analysis.metrics import CaseStats, MetricValue, Unit
+from harness.analysis.slo import ObjectiveResult, SloSheet
 from harness.reporting.failures import failures, shape, where
-from harness.slo import ObjectiveResult, SloSheet
 
 MAX_CHARS = 60_000
 MAX_METRIC_ROWS = 40

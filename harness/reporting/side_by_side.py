@@ -1,12 +1,12 @@
 """Markdown and HTML renderings of a multi-model run's models side by side
-(`harness.side_by_side`): one column per model, then the cases the models differ on."""
+(`harness.analysis.side_by_side`): one column per model, then the cases the models differ on."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from harness.analysis.side_by_side import PairedModels, SideBySide
 from harness.reporting.markdown import _metric_value, _table, code, esc
-from harness.side_by_side import PairedModels, SideBySide
 
 MAX_CASES = 200
 

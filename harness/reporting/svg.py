@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from harness.monitor.charts import Chart
+from harness.analysis.monitor.charts import Chart
 
 Formatter = Callable[[float | None], str]
 BLUE, RED, GREEN, GREY, INK = "#2f5bea", "#b42318", "#1a7f37", "#98a2b3", "#1d2330"

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from math import sqrt
 from typing import Any
 
-from harness.metrics import Unit
-from harness.stats import wilson
+from harness.analysis.metrics import Unit
+from harness.analysis.stats import wilson
 
 RISK_WEIGHT = {"low": 1, "medium": 2, "high": 3}
 SEVERITY_WEIGHT = {"low": 1, "medium": 2, "high": 3, "critical": 4}

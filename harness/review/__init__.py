@@ -7,5 +7,5 @@
     from harness.review.overrides import human_verdicts   # what summaries and gates apply
 
 Human decisions are separate records layered on top of the automatic scores, which are
-never rewritten. The web app lives in `harness.review.web` (mounted by `harness.web.app`).
+never rewritten. The web app lives in `harness.web.review.routes` (mounted by `harness.web.app`).
 """

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from harness.analysis.stats import wilson
 from harness.review._db import database, iso, now, parse_iso
-from harness.stats import wilson
 
 # --------------------------------------------------------------------------- kappa
 

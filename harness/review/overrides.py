@@ -2,12 +2,12 @@
 
     from harness.review.overrides import human_verdicts
     verdicts = human_verdicts(store, run_id)   # {(case_id, model, repeat): "pass" | "fail"}
-    units = harness.metrics.units_from_rows(rows, cases, overrides=verdicts)
+    units = harness.analysis.metrics.units_from_rows(rows, cases, overrides=verdicts)
 
 Only decided items count (an item whose reviewers disagree has no verdict until it is
 adjudicated). A `rescore` run carries the same outputs as its parent, so it inherits the
 parent's verdicts; its own decisions win where both exist. Errors are never overridden:
-callers keep an `error` result an error (`harness.metrics.apply_overrides` does).
+callers keep an `error` result an error (`harness.analysis.metrics.apply_overrides` does).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def overlay_rows(rows: Iterable[dict[str, Any]],
                  verdicts: dict[ResultKey, Verdict]) -> Iterator[dict[str, Any]]:
     """Result rows with human verdicts applied: `outcome` replaced, `auto_outcome` kept.
 
-    For code that summarises `RunStore.iter_results` rows (e.g. `harness.summary`).
+    For code that summarises `RunStore.iter_results` rows (e.g. `harness.analysis.summary`).
     """
     for row in rows:
         verdict = verdicts.get((row["case_id"], row["model"], int(row["repeat"])))

@@ -122,6 +122,6 @@ async def close_open_judges() -> None:
     """Close the judge clients scorers opened in the running loop. A run, rescore or
     offline scoring without a judge never imported the judge module (nor its jsonschema),
     so there is nothing to close and nothing is imported here."""
-    ask = sys.modules.get("harness.scoring._judge.ask")
+    ask = sys.modules.get("harness.scoring.judge.ask")
     if ask is not None:
         await ask.close_judges()

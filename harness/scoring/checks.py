@@ -19,7 +19,7 @@ from jsonschema.validators import validator_for
 from pydantic import Field, PrivateAttr, field_validator
 
 from harness.models import Score
-from harness.pricing import PRICE_REMEDY
+from harness.providers.pricing import PRICE_REMEDY
 from harness.scoring._patterns import FLAGS as PATTERN_FLAGS
 from harness.scoring._patterns import PatternTimeout, compile_pattern
 from harness.scoring._patterns import search as search_pattern

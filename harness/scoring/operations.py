@@ -4,7 +4,8 @@
 - {type: operations, max_latency_ms: 3000, max_cost_usd: 0.002, max_completion_tokens: 400}
 ```
 
-Cost is the provider's when it reported one, else the usage priced by `harness.pricing` (the
+Cost is the provider's when it reported one, else the usage priced by
+`harness.providers.pricing` (the
 check's `pricing`, then the model's, then `HARNESS_PRICES`, then the built-in table). A budget
 whose measure is unknown (no usage, no price, no recorded latency) is not met by default: the
 check is `unscored` with the reason, unless another budget already failed. A cached answer has
@@ -19,7 +20,7 @@ from typing import Any, ClassVar
 from pydantic import Field, model_validator
 
 from harness.models import Score
-from harness.pricing import PRICE_REMEDY, Price, price_for
+from harness.providers.pricing import PRICE_REMEDY, Price, price_for
 from harness.scoring.base import CheckParams, ScoreContext, make_score
 from harness.scoring.registry import register
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import pkgutil
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.metadata import entry_points
@@ -57,17 +56,18 @@ def register(cls: type[Scorer]) -> type[Scorer]:
     return cls
 
 
-_NOT_SCORERS = {"base", "registry"}
-# Built-in check type -> its module, so a suite of `contains` checks does not import the
-# grounding, injection or judge machinery (about 60 ms at start-up). Kept true by a test.
+# Built-in check type -> its module under harness.scoring, so a suite of `contains` checks
+# does not import the grounding, injection or judge machinery (about 60 ms at start-up).
+# Adding a built-in check type is adding its module here; a test keeps this table true.
 BUILTIN_MODULES: dict[str, str] = {
     **dict.fromkeys(
         ("contains", "icontains", "equals", "regex", "json", "max_words", "latency_ms",
          "cost_usd"),
         "checks",
     ),
-    **{name: name for name in ("grounding", "injection", "instructions", "judge", "operations",
-                                "pii", "policy", "refusal", "secrets", "tool_calls")},
+    "grounding": "grounding.check", "instructions": "ifeval.check", "judge": "judge.check",
+    **{name: f"safety.{name}" for name in ("injection", "pii", "policy", "refusal", "secrets")},
+    "operations": "operations", "tool_calls": "tool_calls",
 }
 
 
@@ -75,14 +75,10 @@ BUILTIN_MODULES: dict[str, str] = {
 def _load() -> dict[str, type[Scorer]]:
     """Import every built-in scorer module (each registers itself), then plugins.
 
-    Built-ins are found by listing the package, so adding a scorer family is adding a
-    module. Modules must keep heavy imports (models, ML libraries) inside functions.
+    Modules must keep heavy imports (models, ML libraries) inside functions.
     """
-    import harness.scoring as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name not in _NOT_SCORERS and not info.name.startswith("_"):
-            importlib.import_module(f"harness.scoring.{info.name}")
+    for module in sorted(set(BUILTIN_MODULES.values())):
+        importlib.import_module(f"harness.scoring.{module}")
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         _load_plugin(ep)
     return _SCORERS

@@ -1,27 +1,25 @@
-"""The local web app behind `harness serve`: the review queue, and dashboard pages if present.
+"""The local web app behind `harness serve`: the dashboard and the review queue.
 
     app = create_app("harness.db")                 # loopback only, no token
     app = create_app("harness.db", token="s3cret") # any host, token required
 
-Routes come from `harness.review.web.routes()` and, when issue 6's module exists,
-`harness.dashboard.web.routes()` (its optional `NAV` list of (label, path) joins the nav
-bar). Pages render through `harness.web.pages.render`, which extends `base.html`.
+Routes come from `harness.web.dashboard.routes.routes()` (whose `NAV` list of (label, path)
+joins the nav bar) and `harness.web.review.routes.routes()`. Only this module imports the route
+modules; they reach the database through `harness.web.state.db_of(request)`, which reads the
+app state set here. Pages render through `harness.web.pages.render`, which extends `base.html`.
 Everything is served from the package (no CDN, nothing downloaded): it works offline.
 
 Database access: each thread that serves requests opens its own SQLite connection once
-(sqlite3 connections are bound to their thread); WAL mode lets the app read while a run or
-another reviewer writes.
+(`harness.web.state.Connections`; sqlite3 connections are bound to their thread); WAL mode
+lets the app read while a run or another reviewer writes.
 """
 
 from __future__ import annotations
 
-import importlib
 import secrets
-import threading
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -31,41 +29,13 @@ from starlette.staticfiles import StaticFiles
 from harness.errors import UsageError
 from harness.review.decisions import default_reviewer
 from harness.store import open_db
+from harness.web.dashboard import routes as dashboard_routes
+from harness.web.review import routes as review_routes
 from harness.web.security import Guard, is_loopback
+from harness.web.state import Connections
 
 HERE = Path(__file__).resolve().parent
 TOKEN_ENV = "HARNESS_SERVE_TOKEN"
-
-
-class Connections:
-    """One database connection per serving thread."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.local = threading.local()
-
-    def get(self) -> Database:
-        db = getattr(self.local, "db", None)
-        if db is None:
-            db = self.local.db = open_db(self.path)
-        return db
-
-
-def db_of(request: Request) -> Database:
-    """The calling thread's connection to the app's database."""
-    connections: Connections = request.app.state.connections
-    return connections.get()
-
-
-def _optional_dashboard() -> tuple[list[BaseRoute], list[tuple[str, str]]]:
-    try:
-        module = importlib.import_module("harness.dashboard.web")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("harness.dashboard", "harness.dashboard.web"):
-            return [], []  # issue 6's pages are not installed: the app is the review queue
-        raise
-    routes = list(module.routes()) if hasattr(module, "routes") else []
-    return routes, list(getattr(module, "NAV", []))
 
 
 def _home(request: Request) -> RedirectResponse:
@@ -75,16 +45,12 @@ def _home(request: Request) -> RedirectResponse:
 def create_app(db_path: str | Path, *, token: str | None = None, reviewer: str | None = None,
                secret: bytes | None = None) -> Starlette:
     """The app over the database at `db_path` (migrated on open)."""
-    from harness.review import web as review_web
-
     open_db(db_path)  # fail early (and migrate) in the caller's thread
-    extra, dash_nav = _optional_dashboard()
+    dash_nav = list(dashboard_routes.NAV)
     routes: list[BaseRoute] = [
         Route("/", _home),
-        *review_web.routes(),
-        *extra,
-        Mount("/static/review", StaticFiles(directory=HERE.parent / "review" / "static"),
-              name="review-static"),
+        *review_routes.routes(),
+        *dashboard_routes.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)
@@ -92,7 +58,7 @@ def create_app(db_path: str | Path, *, token: str | None = None, reviewer: str |
     app.state.connections = Connections(str(db_path))
     app.state.reviewer = reviewer or default_reviewer()
     app.state.nav = [*dash_nav, ("Review", "/review"), ("Agreement", "/review/stats")]
-    app.state.home = dash_nav[0][1] if dash_nav else "/review"
+    app.state.home = dash_nav[0][1]
     app.add_middleware(Guard, token=token or None, secret=app.state.secret)
     return app
 

@@ -1,7 +1,7 @@
 """Rendering pages: one Jinja2 environment with autoescaping, and `render` for routes.
 
-Templates are looked up in harness/web/templates (base.html), harness/review/templates and,
-when issue 6's package exists, harness/dashboard/templates. Every page extends
+Every template lives in harness/web/templates: `base.html`, the review queue's `review_*.html`
+and the dashboard's `dash_*.html`. Every page extends
 `base.html` (nav bar, `{% block content %}`, optional `{% block head %}`). `render` adds what
 every page needs: the CSRF token for forms (`{{ csrf }}`), the reviewer's name, the nav.
 
@@ -20,15 +20,11 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from harness.review.fmt import age, num, pct, when
+from harness.web.review.fmt import age, num, pct, when
 from harness.web.security import csrf_token
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE_DIRS = (
-    HERE / "templates",
-    HERE.parent / "review" / "templates",
-    HERE.parent / "dashboard" / "templates",
-)
+TEMPLATE_DIRS = (HERE / "templates",)
 
 
 @functools.cache

@@ -216,7 +216,7 @@ def test_resume_keeps_the_subset_and_refuses_new_filters(
 def test_the_gate_says_a_subset_run_is_a_subset(
     tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from harness.gate import run_gate
+    from harness.analysis.gate import run_gate
 
     db = db_of(tmp_path)
     assert harness(capsys, "run", "suite.yaml", "--db", db)[0] == 0

@@ -139,7 +139,7 @@ def test_budget_with_a_known_price_says_nothing_more(
 
 
 def test_a_free_model_costs_nothing_even_without_token_usage() -> None:
-    from harness import pricing
+    from harness.providers import pricing
     from harness.providers.common import cost_usd
     from harness.providers.python import to_completion
 

@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reporting"))
 from html_fixtures import hostile_store  # noqa: E402
 
-from harness.monitor.simulate import HistorySpec, write_history  # noqa: E402
+from harness.testing.history import HistorySpec, write_history  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reporting"))
 from html_fixtures import hostile_store  # noqa: E402
 
-from harness.monitor.simulate import HistorySpec, write_history  # noqa: E402
+from harness.testing.history import HistorySpec, write_history  # noqa: E402
 
 TestClient = pytest.importorskip("starlette.testclient").TestClient
 LOCAL = "http://127.0.0.1"
@@ -104,8 +104,8 @@ def test_stylesheet_is_served_from_the_app(app) -> None:
 
 
 def test_backlog_is_na_without_review_tables(tmp_path: Path) -> None:
-    from harness.dashboard.catalogue import review_backlog
     from harness.store import RunStore, open_db
+    from harness.web.dashboard.catalogue import review_backlog
 
     store = RunStore(open_db(tmp_path / "x.db"))
     assert review_backlog(store, "s") == 0

@@ -1,4 +1,4 @@
-"""Stores with simulated histories (harness.monitor.simulate: real SQLite, no model)."""
+"""Stores with simulated histories (harness.testing.history: real SQLite, no model)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.monitor.simulate import HistorySpec, write_history
 from harness.store import RunStore, open_db
+from harness.testing.history import HistorySpec, write_history
 
 MakeStore = Callable[..., tuple[RunStore, list[str]]]
 

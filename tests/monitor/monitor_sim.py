@@ -10,8 +10,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from harness.metrics import Unit
-from harness.monitor.history import RunPoint, Series
+from harness.analysis.metrics import Unit
+from harness.analysis.monitor.history import RunPoint, Series
 
 
 @dataclass(frozen=True)

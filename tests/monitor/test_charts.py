@@ -7,8 +7,8 @@ from statistics import NormalDist
 
 import pytest
 
-from harness.monitor._special import betainc, normal_score_of_t, t_sf
-from harness.monitor.charts import (
+from harness.analysis.monitor._special import betainc, normal_score_of_t, t_sf
+from harness.analysis.monitor.charts import (
     RuleSettings,
     binomial_limits,
     binomial_z,

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from harness.monitor.drift import (
+from harness.analysis.monitor.drift import (
     bin_counts,
     bin_edges,
     compare_features,

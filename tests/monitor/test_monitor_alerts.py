@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.analysis.monitor.alerts import AlertError, WebhookConfig, check_url, payload, send
 from harness.errors import UsageError
-from harness.monitor.alerts import AlertError, WebhookConfig, check_url, payload, send
 from harness.testing.faults import FaultPlan, FaultRule
 
 FAST = {"backoff_s": 0.01, "max_backoff_s": 0.02}

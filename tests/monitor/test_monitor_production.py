@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.analysis.monitor.history import load_series
 from harness.cli import main
 from harness.errors import UsageError
-from harness.monitor import store_monitoring_run
-from harness.monitor.history import load_series
+from harness.pipeline.production import store_monitoring_run
 from harness.store import RunStore, open_db
 
 ROWS = [

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from monitor_sim import Sim, pass_counts, series
 
-from harness.monitor.charts import RuleSettings, p_chart
-from harness.monitor.core import ALARM_RULES, MonitorConfig, watch_series
+from harness.analysis.monitor.charts import RuleSettings, p_chart
+from harness.analysis.monitor.core import ALARM_RULES, MonitorConfig, watch_series
 
 N_STABLE = 1000
 N_SERIES = 200

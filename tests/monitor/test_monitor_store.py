@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import MakeStore
 
+from harness.analysis.monitor import MonitorConfig, monitor
+from harness.analysis.monitor.history import load_series
 from harness.errors import UsageError
-from harness.monitor import MonitorConfig, monitor
-from harness.monitor.history import load_series
-from harness.monitor.simulate import HistorySpec, write_history
+from harness.testing.history import HistorySpec, write_history
 
 
 def test_a_drop_alarms_at_the_run_it_happens_and_names_it(make_store: MakeStore) -> None:
@@ -75,7 +75,7 @@ def test_control_limits_of_non_negative_metrics_stop_at_zero(tmp_path) -> None:
     whose latency swings widely put centre - 3σ below 0; the limit is drawn at 0 instead."""
     from gate_fixtures import write_run
 
-    from harness.monitor.core import MonitorConfig, monitor
+    from harness.analysis.monitor.core import MonitorConfig, monitor
     from harness.store import RunStore, open_db
 
     store = RunStore(open_db(tmp_path / "h.db"))

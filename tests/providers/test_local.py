@@ -255,7 +255,7 @@ def test_a_run_records_the_threads_the_environment_chose(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Greedy output can change with the thread count, so lineage must say what ran."""
-    from harness.runner import resolve_models
+    from harness.pipeline.runner import resolve_models
     from harness.suites import load_suite
 
     weights = tmp_path / "tiny.gguf"

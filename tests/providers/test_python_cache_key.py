@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from harness.models import ModelSpec
+from harness.pipeline.runner import RunConfig, run_suite
 from harness.providers.codehash import PROCESS_NONCE
 from harness.providers.python import PythonProvider
-from harness.runner import RunConfig, run_suite
 from harness.store import RunStore, open_db
 from harness.suites import load_suite
 

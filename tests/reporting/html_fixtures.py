@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from harness.models import Case, CaseResult, Completion, ErrorInfo, ModelSpec, RunSpec, Score
-from harness.monitor.simulate import HistorySpec, write_history
 from harness.store import RunStore, open_db
+from harness.testing.history import HistorySpec, write_history
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

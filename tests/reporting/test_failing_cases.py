@@ -103,7 +103,7 @@ def test_markdown_report_without_baseline_lists_failing_cases_escaped(
 
 
 def test_markdown_names_model_and_repeat_and_cuts_long_lists(tmp_path: Path) -> None:
-    from harness.gate import run_gate
+    from harness.analysis.gate import run_gate
     from harness.reporting.markdown import gate_markdown
 
     store = RunStore(open_db(tmp_path / "h.db"))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from html_fixtures import XSS, hostile_store
 
-from harness.monitor.simulate import HistorySpec, write_history
 from harness.reporting.html import report_html
 from harness.store import RunStore, open_db
+from harness.testing.history import HistorySpec, write_history
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]

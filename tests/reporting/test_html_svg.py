@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from markupsafe import Markup
 
-from harness.monitor.charts import p_chart
+from harness.analysis.monitor.charts import p_chart
 from harness.reporting.svg import control_chart, interval_bar, run_label, sparkline
 
 NS = "{http://www.w3.org/2000/svg}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.metrics import Unit
+from harness.analysis.metrics import Unit
 from harness.reporting.triage import (
     failure_modes,
     newcombe_unpaired,

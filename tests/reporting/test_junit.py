@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from gate_fixtures import write_run
 
-from harness.gate import run_gate
+from harness.analysis.gate import run_gate
 from harness.reporting.junit import clean, gate_junit
 from harness.store import RunStore, open_db
 

@@ -9,9 +9,9 @@ import pytest
 from gate_fixtures import write_run
 from markdown_it import MarkdownIt
 
-from harness.compare import compare_runs
-from harness.gate import run_gate
-from harness.metrics import load_run
+from harness.analysis.compare import compare_runs
+from harness.analysis.gate import run_gate
+from harness.analysis.metrics import load_run
 from harness.reporting.markdown import code, compare_markdown, esc, gate_markdown
 from harness.store import RunStore, open_db
 

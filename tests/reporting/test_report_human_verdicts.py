@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from gate_fixtures import run_sim, sim_suite
 
-from harness.gate import run_gate
+from harness.analysis.gate import run_gate
 from harness.reporting.html import report_html
 from harness.reporting.json_report import build_report
 from harness.reporting.markdown import gate_markdown

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from review_helpers import MODEL, score
 
-from harness.gate import run_gate
-from harness.metrics import load_run
+from harness.analysis.gate import run_gate
+from harness.analysis.metrics import load_run
 from harness.review.decisions import Decision, decide
 from harness.review.overrides import human_verdicts, overlay_rows
 from harness.review.policy import RoutePolicy

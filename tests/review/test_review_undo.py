@@ -9,8 +9,8 @@ import sys
 import pytest
 from review_helpers import MODEL, score
 
+from harness.analysis.metrics import load_run
 from harness.errors import UsageError
-from harness.metrics import load_run
 from harness.review import decisions
 from harness.review.agreement import estimate, queue_health, scorer_agreement
 from harness.review.decisions import Decision, decide

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from harness.guard import Guard
-from harness.scoring._safety.injection_model import predict
-from harness.scoring._safety.normalize import base64_blobs, deobfuscate, fold
-from harness.scoring._safety.pii_detect import detect_pii
-from harness.scoring._safety.secrets_detect import detect_secrets
-from harness.scoring.policy import PolicyParams, find_violations
+from harness.scoring.safety.injection_model import predict
+from harness.scoring.safety.normalize import base64_blobs, deobfuscate, fold
+from harness.scoring.safety.pii_detect import detect_pii
+from harness.scoring.safety.policy import PolicyParams, find_violations
+from harness.scoring.safety.secrets_detect import detect_secrets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import guard_evasions as ev  # noqa: E402

@@ -9,7 +9,7 @@ import pytest
 
 from harness.models import Case, Completion, Score
 from harness.scoring import ScoreContext, get_scorer, validate_check
-from harness.scoring.grounding import GroundingParams
+from harness.scoring.grounding.check import GroundingParams
 
 PASSAGES = [
     "Refunds: you can return any item within 30 days of delivery for a full refund. "

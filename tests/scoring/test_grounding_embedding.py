@@ -10,10 +10,10 @@ import pytest
 
 from harness.models import Case, Completion
 from harness.scoring import ScoreContext, get_scorer
-from harness.scoring._grounding import modes
-from harness.scoring._grounding.claims import split_claims
-from harness.scoring._grounding.evidence import index_context
-from harness.scoring.grounding import GroundingParams
+from harness.scoring.grounding import modes
+from harness.scoring.grounding.check import GroundingParams
+from harness.scoring.grounding.claims import split_claims
+from harness.scoring.grounding.evidence import index_context
 
 PASSAGES = ("The Fernway Pot is 18 cm tall and holds 1.5 litres of water.",)
 

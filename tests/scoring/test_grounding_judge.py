@@ -14,7 +14,7 @@ import pytest
 
 from harness.models import Case, Completion, Score
 from harness.scoring import ScoreContext, get_scorer
-from harness.scoring.grounding import GroundingParams
+from harness.scoring.grounding.check import GroundingParams
 from harness.testing.fake_openai import FakeOpenAI
 
 DELIVERY = "Express delivery takes 1-2 business days and costs €9."

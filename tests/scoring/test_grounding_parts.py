@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness.scoring._grounding.abstain import abstains
-from harness.scoring._grounding.claims import citations_in, sentence_spans, split_claims
-from harness.scoring._grounding.evidence import gather, index_context
-from harness.scoring._grounding.offline import scaled
-from harness.scoring._grounding.text import is_content, number_key, stem, tokenize
-from harness.scoring._grounding.verdicts import ClaimVerdict, tally
+from harness.scoring.grounding.abstain import abstains
+from harness.scoring.grounding.claims import citations_in, sentence_spans, split_claims
+from harness.scoring.grounding.evidence import gather, index_context
+from harness.scoring.grounding.offline import scaled
+from harness.scoring.grounding.text import is_content, number_key, stem, tokenize
+from harness.scoring.grounding.verdicts import ClaimVerdict, tally
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import pytest
 
 from harness.models import Case, Completion, Score
 from harness.scoring import ScoreContext, get_scorer
-from harness.scoring._grounding.polar import Target, polar_target, polar_word
-from harness.scoring.grounding import GroundingParams
+from harness.scoring.grounding.check import GroundingParams
+from harness.scoring.grounding.polar import Target, polar_target, polar_word
 
 PASSAGES = ["The museum opens at nine and closes at five. Entry for children is free."]
 COPIED = "Yes! The museum opens at nine and closes at five."

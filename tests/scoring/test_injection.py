@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from harness.models import Case, CheckSpec, Completion
-from harness.scoring._safety.injection_model import load_model, predict
-from harness.scoring._safety.injection_rules import DOCUMENT_FEATURES, FEATURES, rule_hits
 from harness.scoring.base import ScoreContext, score_safely
-from harness.scoring.injection import canary_span
 from harness.scoring.registry import get_scorer, validate_check
+from harness.scoring.safety.injection import canary_span
+from harness.scoring.safety.injection_model import load_model, predict
+from harness.scoring.safety.injection_rules import DOCUMENT_FEATURES, FEATURES, rule_hits
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "safety"
 

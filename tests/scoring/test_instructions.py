@@ -9,8 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from harness.models import Case, CheckSpec, Completion, Score
-from harness.scoring._ifeval import INSTRUCTION_IDS, text
 from harness.scoring.base import ScoreContext, score_safely
+from harness.scoring.ifeval import text
+from harness.scoring.ifeval.instructions import INSTRUCTION_IDS
 from harness.scoring.registry import get_scorer, validate_check
 
 HAS_LANGDETECT = importlib.util.find_spec("langdetect") is not None

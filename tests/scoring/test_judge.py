@@ -11,9 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from harness.models import Case, CheckSpec, Completion, Score
-from harness.scoring._judge.prompts import fence
 from harness.scoring.base import ScoreContext, score_safely
-from harness.scoring.judge import close_judges
+from harness.scoring.judge.check import close_judges
+from harness.scoring.judge.prompts import fence
 from harness.scoring.registry import get_scorer, validate_check
 from harness.testing.fake_openai import FakeOpenAI, FaultPlan, MakeFakeOpenAI
 
@@ -206,7 +206,7 @@ def test_bad_judge_checks_fail_at_load_time(params: dict[str, Any], message: str
 
 
 async def test_judge_inside_harness_run_stores_its_evidence(judge_server, tmp_path) -> None:
-    from harness.runner import RunConfig, run_suite
+    from harness.pipeline.runner import RunConfig, run_suite
     from harness.store import RunStore, open_db
     from harness.suites import load_suite
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from harness.models import Case, CheckSpec, Completion, Message
-from harness.scoring._learned.decide import DecideParams, decide
-from harness.scoring._learned.model import Calibration, LearnedModel, load
 from harness.scoring.base import ScoreContext, score_safely
+from harness.scoring.learned.decide import DecideParams, decide
+from harness.scoring.learned.model import Calibration, LearnedModel, load
 from harness.scoring.registry import get_scorer, validate_check
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def test_decide_gives_the_probability_of_being_right_and_abstains_below_the_bar(
 @pytest.mark.parametrize("name", ["model_claims_lexical.json", "model_answers_lexical.json",
                                   "model_claims_semantic.json", "model_answers_semantic.json"])
 def test_grounding_models_ship_with_calibration_and_lineage(name: str) -> None:
-    model = load("harness.scoring._grounding", name)
+    model = load("harness.scoring.grounding", name)
     assert model.features and model.meta["trained_on"]["sources"]
     if "claims" in name:
         assert model.calibration.kind == "isotonic" and model.trees

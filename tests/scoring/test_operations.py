@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from harness import pricing
 from harness.errors import UsageError
 from harness.models import Case, CheckSpec, Completion, Score, Usage
+from harness.providers import pricing
 from harness.scoring.base import ScoreContext, score_safely
 from harness.scoring.registry import get_scorer, validate_check
 

@@ -40,7 +40,7 @@ async def test_a_backtracking_policy_pattern_is_unscored_and_the_guard_escalates
     monkeypatch.setenv("HARNESS_PATTERN_TIMEOUT", "0.2")
     out = await score({"type": "policy", "patterns": [EVIL]}, HOSTILE)
     assert out.outcome == "unscored" and "took over" in out.reason
-    from harness.scoring.policy import PolicyParams
+    from harness.scoring.safety.policy import PolicyParams
 
     guard = Guard(GuardConfig(policy=PolicyParams(type="policy", patterns=[EVIL])))
     decision = guard.check_output(HOSTILE)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from harness.models import Case, CheckSpec, Completion, Message
-from harness.scoring._safety.pii_detect import detect_pii
 from harness.scoring.base import ScoreContext, score_safely
 from harness.scoring.registry import get_scorer, validate_check
+from harness.scoring.safety.pii_detect import detect_pii
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "safety"
 
@@ -155,7 +155,7 @@ def _stub_spacy(names: list[str]) -> object:
 async def test_person_through_the_optional_ner_backend(monkeypatch) -> None:
     import sys
 
-    from harness.scoring._safety.ner import person_finder
+    from harness.scoring.safety.ner import person_finder
 
     person_finder.cache_clear()
     monkeypatch.setitem(sys.modules, "spacy", _stub_spacy(["Ann Lee", "Bob Stone"]))

@@ -12,12 +12,12 @@ import pytest
 
 from harness.guard import CAPPED, Guard, redact
 from harness.models import Case, CheckSpec, Completion
-from harness.scoring._safety import phones
-from harness.scoring._safety.findings import Finding, SpanIndex, overlaps, resolve_overlaps
-from harness.scoring._safety.pii_detect import MAX_FINDINGS, SHAPE_ONLY, detect_pii
-from harness.scoring._safety.pii_leaks import split_leaks
 from harness.scoring.base import ScoreContext, score_safely
 from harness.scoring.registry import get_scorer, validate_check
+from harness.scoring.safety import phones
+from harness.scoring.safety.findings import Finding, SpanIndex, overlaps, resolve_overlaps
+from harness.scoring.safety.pii_detect import MAX_FINDINGS, SHAPE_ONLY, detect_pii
+from harness.scoring.safety.pii_leaks import split_leaks
 
 DENSE_EMAILS = "a@b.example " * 16_667  # 200 KB, 16,667 addresses
 CARD = "4111 1111 1111 1111"

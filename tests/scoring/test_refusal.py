@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from harness.models import Case, CheckSpec, Completion
-from harness.scoring._safety.refusal_detect import classify
 from harness.scoring.base import ScoreContext, score_safely
 from harness.scoring.registry import get_scorer, validate_check
+from harness.scoring.safety.refusal_detect import classify
 
 LIST_HELP = "\n".join(f"{i}. Step number {i} explains what you can do here in detail."
                       for i in range(1, 12))

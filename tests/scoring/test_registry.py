@@ -7,7 +7,7 @@ from harness.scoring import registry
 
 def test_the_type_to_module_map_names_every_builtin_and_only_builtins() -> None:
     builtins = {
-        name: cls.__module__.rpartition(".")[2]
+        name: cls.__module__.removeprefix("harness.scoring.")
         for name, cls in registry.scorers().items()
         if cls.__module__.startswith("harness.scoring.")
     }

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from harness.models import Case, CheckSpec, Completion
-from harness.scoring._safety.secrets_detect import detect_secrets
 from harness.scoring.base import ScoreContext, score_safely
 from harness.scoring.registry import get_scorer, validate_check
+from harness.scoring.safety.secrets_detect import detect_secrets
 
 # Made-up values in each provider's documented shape (none is a real credential).
 STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.review.demo import seed_demo
 from harness.store import RunStore, open_db
+from harness.testing.demo import seed_demo
 
 # Untrusted text that would run if it were not escaped: through the model output, the
 # case's input and its context passages.
