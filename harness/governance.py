@@ -9,8 +9,11 @@ existed fall back to the suite file at their path, and say so.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.models import RunGovernance, StoredObjective, StoredReview
 
 
@@ -46,7 +49,28 @@ def governance_for_run(run: dict[str, Any]) -> RunGovernance | None:
     stored = stored_governance(run)
     if stored is not None:
         return stored
-    from harness.analysis.monitor.history import suite_file
-
     loaded = suite_file(run)
     return governance_of(loaded) if loaded is not None else None
+
+
+def suite_file(run: dict[str, Any]) -> Any | None:
+    """The suite file a run names, loaded (cached while the file is unchanged), or None
+    when the run has no path or the file is gone or broken: callers show what they can."""
+    path = run.get("suite_path")
+    if not path:
+        return None
+    try:
+        mtime = Path(path).stat().st_mtime
+    except OSError:
+        return None
+    return _load_suite(str(path), mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_suite(path: str, mtime: float) -> Any | None:
+    from harness.suites import load_suite
+
+    try:
+        return load_suite(path)
+    except HarnessError:
+        return None

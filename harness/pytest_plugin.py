@@ -28,7 +28,6 @@ rootdir and conftest path handling plays no part.
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import math
 from collections.abc import Iterator
@@ -142,15 +141,16 @@ class SuiteFile(pytest.File):
     def run_id(self) -> str:
         """Run the suite the first time an item asks; later items reuse the run."""
         if self._run_id is None:
-            from harness.pipeline.runner import RunConfig, run_suite
+            from harness.evaluation import evaluate
+            from harness.pipeline.runner import RunConfig
 
             cfg = self.config
             config = RunConfig(models=tuple(cfg.getoption("harness_model") or ()),
                                repeats=cfg.getoption("harness_repeats"), tags=("pytest",),
                                concurrency=_number(cfg, "concurrency", int, 1),
                                timeout_s=_number(cfg, "timeout", float, 0.001))
-            outcome = asyncio.run(run_suite(self.loaded, config, self.store()))
-            self._run_id = outcome.run_id
+            # the same entry point as `harness run`: results a person must see are queued
+            self._run_id = evaluate(self.loaded, config, self.store()).run_id
         return self._run_id
 
 

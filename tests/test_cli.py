@@ -310,9 +310,9 @@ def test_ctrl_c_during_the_summary_still_leaves_the_run_routed(
 def test_ctrl_c_during_routing_waits_for_the_queue(
     tmp_path: Path, make_fake_openai, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import harness.review.routing as routing
+    import harness.evaluation as evaluation
 
-    real = routing.route_run
+    real = evaluation.route_run
 
     def route_with_a_ctrl_c(*args: object, **kwargs: object) -> object:
         os.kill(os.getpid(), signal.SIGINT)
@@ -321,7 +321,7 @@ def test_ctrl_c_during_routing_waits_for_the_queue(
 
     server = make_fake_openai()
     db = tmp_path / "h.db"
-    monkeypatch.setattr(routing, "route_run", route_with_a_ctrl_c)
+    monkeypatch.setattr(evaluation, "route_run", route_with_a_ctrl_c)
     with pytest.raises(SystemExit) as exited:
         main(["run", str(_failing_suite(tmp_path, server.base_url)), "--db", str(db)])
     assert exited.value.code == 130

@@ -239,7 +239,7 @@ class _Session:
         """Show one item and act on keys; False when the reviewer quits."""
         from harness.review.console import item_panel
         from harness.review.queue import release
-        from harness.web.review.view import item_view
+        from harness.review.view import item_view
 
         view = item_view(self.store, item_id)
         out.print(item_panel(view), soft_wrap=False)
@@ -312,7 +312,7 @@ def _key() -> str:
 @_db_option
 def stats_cmd(run_ref: str | None, suite: str | None, fmt: str, db_path: str | None) -> None:
     """Agreement of each scorer with people, estimated pass rates, queue SLA, throughput."""
-    from harness.review.agreement import estimate, queue_health, scorer_agreement
+    from harness.analysis.agreement import estimate, queue_health, scorer_agreement
     from harness.review.console import agreement_table, estimate_lines, health_lines
 
     store = _store(db_path)

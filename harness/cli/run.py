@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
-import signal
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -82,7 +77,8 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
              show_failures: int | None = 10) -> bool:
     """Run or resume one suite; prints the summary; returns True when incomplete."""
     from harness.analysis.summary import summarize_run
-    from harness.pipeline.runner import run_suite
+    from harness.cli.review import route_line
+    from harness.evaluation import evaluate
     from harness.suites import load_suite
 
     if suite_path is None:
@@ -91,15 +87,16 @@ def _run_one(store: Any, suite_path: str | None, config: Any, db_path: str | Non
     view = _ProgressView(f"{loaded.suite.suite} v{loaded.suite.version}")
     if config.budget_usd is not None:
         _warn_unpriced(store, loaded, config)
+    # `evaluate` routes for review before the summary, and a Ctrl-C while it routes waits
+    # for it to finish: printed after a summary, a Ctrl-C there left a complete run nobody
+    # would review. The pytest plugin and library callers route through the same function.
     try:
-        outcome = asyncio.run(
-            run_suite(loaded, config, store, on_start=view.start, on_result=view.update)
-        )
+        evaluation = evaluate(loaded, config, store, on_start=view.start,
+                              on_result=view.update)
     finally:
         view.stop()
-    # Routing comes before the summary, and a Ctrl-C while it runs waits for it to finish:
-    # printed after a summary, a Ctrl-C there left a complete run nobody would review.
-    routed = _route_for_review(store, outcome.run_id, loaded)
+    outcome = evaluation.outcome
+    routed = route_line(evaluation.routed) if evaluation.routed is not None else ""
     run = store.get_run(outcome.run_id)
     summary = summarize_run(store, outcome.run_id, budget_usd=config.budget_usd)
     from harness.reporting.console import summary_renderable
@@ -141,35 +138,6 @@ def _failures_limit(ctx: Any, param: Any, value: str) -> int | None:
         raise click.BadParameter(f"{value!r}: give a count (0 for none) or all",
                                  param_hint="--show-failures")
     return number
-
-
-def _route_for_review(store: Any, run_id: str, loaded: Any) -> str:
-    """Queue the results a person must see (issue 5); returns the line saying how many and
-    why. Uninterruptible: a Ctrl-C meanwhile is raised once the queue is written."""
-    from harness.cli.review import route_line
-    from harness.review.routing import route_run
-
-    with _interrupts_deferred():
-        return route_line(route_run(store, run_id, suite=loaded))
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """SIGINT (and SIGTERM) during the block are held and raised as KeyboardInterrupt
-    when it ends; outside the main thread, a plain block."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, lambda n, _f: held.append(n)) for sig in signals}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if held:
-        raise KeyboardInterrupt
 
 
 def _report_incomplete(outcome: Any, summary: dict[str, Any], config: Any, db: str | None) -> bool:

@@ -134,7 +134,7 @@ class BodyTemplate:
     def __init__(self, structure: Any, provider: str) -> None:
         # The suites' environment: Jinja's immutable sandbox (no `list.append`, `dict.update`
         # on the context) with bounded repetition, loops, output size and render time.
-        from harness.suites.templating import ENV
+        from harness.templating import ENV
 
         self.provider = provider
         self.env = ENV
@@ -166,7 +166,7 @@ class BodyTemplate:
         if isinstance(node, _Var):
             return node.lookup(context)
         if isinstance(node, jinja2.Template):
-            from harness.suites.templating import render
+            from harness.templating import render
 
             return render(node, context)
         if isinstance(node, dict):

@@ -2,7 +2,7 @@
 
 Untrusted text goes into `rich.text.Text` objects, never into markup strings, so an output
 containing `[bold]` or escape-looking sequences is printed as it is. Highlights use the same
-segments as the web page (`harness.web.review.view`).
+segments as the web page (`harness.review.view`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from harness.web.review.fmt import age, num, pct
-from harness.web.review.view import Segment
+from harness.review.fmt import age, num, pct
+from harness.review.view import Segment
 
 STYLES = {
     "unsupported": "bold red underline",

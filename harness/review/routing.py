@@ -7,7 +7,7 @@
   hash at the policy's `sample_rate` (probability = the rate). This is what makes the
   reviewed items an honest sample: every answered result has a known, non-zero inclusion
   probability, so inverse-probability weighting gives an unbiased estimate of the true pass
-  rate (`harness.review.agreement.estimate`). `sample_rate: 0` turns the sample off.
+  rate (`harness.analysis.agreement.estimate`). `sample_rate: 0` turns the sample off.
 
 Errors are never routed: there is no output to judge. Routing is idempotent: the unique key
 (run, case, model, repeat) means a result is never queued twice, and a `rescore` run does not

@@ -13,7 +13,7 @@ from harness.suites.loader import (
     load_rubric,
     load_suite,
 )
-from harness.suites.templating import render_messages
+from harness.templating import render_messages
 
 __all__ = [
     "LoadedRubric",

@@ -28,7 +28,8 @@ from harness.suites.sources import (
     missing_case_file,
     read_case_file,
 )
-from harness.suites.templating import (
+from harness.suites.yamlio import Document, Loc, format_loc, read_yaml
+from harness.templating import (
     RESERVED,
     Locate,
     SuiteTemplates,
@@ -36,7 +37,6 @@ from harness.suites.templating import (
     failing_template,
     template_problem,
 )
-from harness.suites.yamlio import Document, Loc, format_loc, read_yaml
 
 HASH_SCHEME = "v1"
 M = TypeVar("M", bound=BaseModel)

@@ -86,7 +86,7 @@ def _write_run(store: RunStore, spec: HistorySpec, cases: list[Case], t: int,
 
 def _lineage(path: str | None) -> tuple[str, str, dict[str, str]]:
     """Version, hash and rubric hashes of a real suite file, so its SLO sheet applies."""
-    from harness.analysis.monitor.history import suite_file
+    from harness.governance import suite_file
 
     loaded = suite_file({"suite_path": path})
     if loaded is None:

@@ -20,7 +20,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from harness.web.review.fmt import age, num, pct, when
+from harness.review.fmt import age, num, pct, when
 from harness.web.security import csrf_token
 
 HERE = Path(__file__).resolve().parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from review_helpers import score
 
-from harness.review.agreement import (
+from harness.analysis.agreement import (
     Confusion,
     best_threshold,
     confusion,

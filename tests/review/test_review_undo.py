@@ -9,10 +9,10 @@ import sys
 import pytest
 from review_helpers import MODEL, score
 
+from harness.analysis.agreement import estimate, queue_health, scorer_agreement
 from harness.analysis.metrics import load_run
 from harness.errors import UsageError
 from harness.review import decisions
-from harness.review.agreement import estimate, queue_health, scorer_agreement
 from harness.review.decisions import Decision, decide
 from harness.review.export import corrections
 from harness.review.overrides import human_verdicts

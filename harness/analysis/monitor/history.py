@@ -11,14 +11,11 @@ out. Human verdicts from the review queue, when present, replace automatic ones.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from harness.analysis.metrics import Overrides, Unit, units_from_rows
-from harness.errors import HarnessError
 
 SOURCES = ("suite", "monitoring")
 DEFAULT_LIMIT = 100
@@ -134,29 +131,6 @@ def _series(suite: str, source: str, model: str, points: list[RunPoint], all_ver
     kept = points if all_versions else [p for p in points if str(p.run["suite_version"]) == version]
     older = len(points) - len(kept)
     return Series(suite, source, model, version, kept[-limit:], older)
-
-
-def suite_file(run: dict[str, Any]) -> Any | None:
-    """The suite file a run names, loaded (cached while the file is unchanged), or None
-    when the run has no path or the file is gone or broken: callers show what they can."""
-    path = run.get("suite_path")
-    if not path:
-        return None
-    try:
-        mtime = Path(path).stat().st_mtime
-    except OSError:
-        return None
-    return _load_suite(str(path), mtime)
-
-
-@functools.lru_cache(maxsize=64)
-def _load_suite(path: str, mtime: float) -> Any | None:
-    from harness.suites import load_suite
-
-    try:
-        return load_suite(path)
-    except HarnessError:
-        return None
 
 
 def slo_metrics(run: dict[str, Any]) -> list[str]:

@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from harness.analysis.agreement import estimate, queue_health, scorer_agreement
 from harness.errors import UsageError
-from harness.review.agreement import estimate, queue_health, scorer_agreement
 from harness.review.decisions import CATEGORIES, Decision, decide, undo
 from harness.review.queue import QueueFilter, claim_next, list_items, release
 from harness.review.signals import KINDS
+from harness.review.view import item_view
 from harness.web.pages import REVIEWER_COOKIE, render, reviewer_of
-from harness.web.review.view import item_view
 from harness.web.security import csrf_ok, read_form, safe_next
 from harness.web.state import db_of
 

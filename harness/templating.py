@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateError
@@ -23,9 +23,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from harness.errors import FileError
 from harness.models import Case, Message, Suite
-
-if TYPE_CHECKING:
-    from harness.suites.loader import LoadedSuite
 
 # Bounds on what one render may do: a template is code from a suite file, and `'x' * 10**9`
 # or two nested `range(100000)` loops would otherwise take the process's memory or forever.
@@ -146,7 +143,17 @@ def variables(case: Case) -> dict[str, Any]:
     return values
 
 
-def render_messages(loaded: LoadedSuite, case: Case) -> list[dict[str, Any]]:
+class PromptSource(Protocol):
+    """What rendering needs of a loaded suite (`harness.suites.LoadedSuite` is one)."""
+
+    @property
+    def suite(self) -> Suite: ...
+
+    @property
+    def templates(self) -> SuiteTemplates: ...
+
+
+def render_messages(loaded: PromptSource, case: Case) -> list[dict[str, Any]]:
     """The OpenAI-shaped conversation for one case: system, then messages or one user turn."""
     templates = loaded.templates
     values = variables(case)
